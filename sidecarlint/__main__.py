@@ -1,0 +1,5 @@
+import sys
+
+from sidecarlint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,104 @@
+"""The catalogue of known sidecars: which image or container name is which kind of helper.
+
+The entries are data (`sidecarlint/data/sidecars.yaml`), registered through the
+`sidecarlint_sidecars` hook like any plugin's; this module only matches images to them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+
+import yaml
+
+from sidecarlint.hookspecs import hookimpl
+
+KINDS = (
+    "mesh-proxy",
+    "db-proxy",
+    "auth-proxy",
+    "log-shipper",
+    "secrets-agent",
+    "config-sync",
+    "metrics",
+    "other-proxy",
+)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    name: str
+    kind: str
+    images: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping) -> CatalogueEntry:
+        entry = cls(
+            name=str(data["name"]),
+            kind=str(data["kind"]),
+            images=tuple(str(image).lower() for image in data.get("images") or ()),
+            names=tuple(str(name) for name in data.get("names") or ()),
+        )
+        if entry.kind not in KINDS:
+            raise ValueError(f"sidecar {entry.name!r}: unknown kind {entry.kind!r}")
+        return entry
+
+
+def image_repository(image: str) -> str:
+    """`registry:5000/team/app:1.2@sha256:...` -> `registry:5000/team/app`, lowercased."""
+    repository = image.strip().lower().split("@", 1)[0]
+    last_slash = repository.rfind("/")
+    colon = repository.rfind(":")
+    if colon > last_slash:  # a colon after the last slash is a tag, not a registry port
+        repository = repository[:colon]
+    return repository
+
+
+def _path_suffixes(repository: str) -> list[str]:
+    """Every suffix of the repository that starts after a `/`, the whole of it first."""
+    parts = repository.split("/")
+    if parts[0] in ("docker.io", "index.docker.io") and len(parts) > 1:
+        parts = parts[1:]
+    if parts[0] == "library" and len(parts) > 1:
+        parts = parts[1:]
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
+class Catalogue:
+    def __init__(self, entries: Iterable[CatalogueEntry]):
+        self.entries = tuple(entries)
+        self._by_name = {name: entry for entry in self.entries for name in entry.names}
+        self._image_patterns = [
+            (re.compile(fnmatch.translate(pattern)), entry)
+            for entry in self.entries
+            for pattern in entry.images
+        ]
+
+    def identify(self, image: object, name: object) -> CatalogueEntry | None:
+        """The entry for a container, by its image first, then by its name."""
+        if isinstance(image, str) and image:
+            suffixes = _path_suffixes(image_repository(image))
+            for pattern, entry in self._image_patterns:
+                if any(pattern.match(suffix) for suffix in suffixes):
+                    return entry
+        if isinstance(name, str):
+            return self._by_name.get(name)
+        return None
+
+
+def builtin_entries() -> list[CatalogueEntry]:
+    text = resources.files("sidecarlint").joinpath("data/sidecars.yaml").read_text("utf-8")
+    return [CatalogueEntry.from_mapping(item) for item in yaml.safe_load(text) or ()]
+
+
+def load_builtin_catalogue() -> Catalogue:
+    return Catalogue(builtin_entries())
+
+
+@hookimpl
+def sidecarlint_sidecars() -> list[CatalogueEntry]:
+    return builtin_entries()

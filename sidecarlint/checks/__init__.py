@@ -1,0 +1,68 @@
+"""Checks: the logic that rules name.
+
+A check is a small pure function. It takes what it inspects (a pod view, or a loaded file
+for problems found while reading it), the rule's parameters and the run's context, and
+yields `Violation`s that say *where* (a path into the document) and *what* (a message).
+It never reads files, prints, or decides severity: rules (data, in `rules/`) do that.
+
+    @check("image-tag", params={"allow-latest": False})
+    def image_tag(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sidecarlint.positions import Span
+
+SCOPES = ("pod", "file")
+
+
+@dataclass(frozen=True)
+class Related:
+    """The other side of a pair: the first declaration of a clashing port, say."""
+
+    path: tuple
+    message: str
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: tuple  # into the document; positions are resolved from it only for findings
+    message: str
+    container: str | None = None
+    related: tuple[Related, ...] = ()
+    span: Span | None = None  # given directly by file-scope checks, which have no path
+    document: int | None = None  # file-scope checks: the document concerned, if any
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    kubernetes_version: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    function: Callable[..., Iterable[Violation]]
+    scope: str = "pod"  # "pod": called with a PodView; "file": with a LoadedFile
+    params: Mapping[str, Any] = field(default_factory=dict)  # names and default values
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"check {self.name!r}: scope must be one of {SCOPES}")
+
+    def run(self, subject: Any, params: Mapping[str, Any], context: CheckContext):
+        return self.function(subject, params, context)
+
+
+def check(name: str, *, scope: str = "pod", params: Mapping[str, Any] | None = None):
+    """Declare a function as a check; the module's `CHECKS` list is built from these."""
+
+    def register(function: Callable[..., Iterable[Violation]]) -> Check:
+        return Check(name, function, scope, dict(params or {}))
+
+    return register

@@ -1,0 +1,51 @@
+"""Containers without the requests and memory limit that keep a pod schedulable and bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sidecarlint.checks import CheckContext, Violation, check
+from sidecarlint.pods import PodView, Role
+
+# Pod-level resources (KEP-2837) are beta and on by default from Kubernetes 1.34; below it
+# the field is dropped, and every container must bound itself.
+POD_LEVEL_RESOURCES = (1, 34)
+
+
+def _amounts(resources: Any, kind: str) -> Mapping:
+    section = resources.get(kind) if isinstance(resources, Mapping) else None
+    return section if isinstance(section, Mapping) else {}
+
+
+def missing_bounds(resources: Any, pod_resources: Any) -> list[str]:
+    """The bounds a container lacks; a limit counts as the request, as the API defaults it."""
+    requests, limits = _amounts(resources, "requests"), _amounts(resources, "limits")
+    pod_requests, pod_limits = _amounts(pod_resources, "requests"), _amounts(pod_resources, "limits")
+    missing = []
+    for resource in ("cpu", "memory"):
+        if not any(resource in amounts for amounts in (requests, limits, pod_requests, pod_limits)):
+            missing.append(f"requests.{resource}")
+    if "memory" not in limits and "memory" not in pod_limits:
+        missing.append("limits.memory")
+    return missing
+
+
+@check("resource-bounds")
+def resource_bounds(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    pod_resources = pod.spec.get("resources") if context.kubernetes_version >= POD_LEVEL_RESOURCES else None
+    # Ephemeral containers may not set resources at all.
+    for container in pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER):
+        missing = missing_bounds(container.spec.get("resources"), pod_resources)
+        if not missing:
+            continue
+        where = "resources" if isinstance(container.spec.get("resources"), Mapping) else "name"
+        yield Violation(
+            container.field_path(where),
+            f"{container.role} container {container.label!r} sets no {_join(missing)}",
+            container.name,
+        )
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,169 @@
+"""The command line: options in, findings out, and an exit code that CI can trust.
+
+Exit codes, as ruff and shellcheck use them: 0 when nothing is at or above `--fail-on`,
+1 when something is, 2 for usage errors, paths that do not exist, and internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from sidecarlint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Something the user can fix on the command line; printed as one line, exit 2."""
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    colour: bool
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see 'sidecarlint --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sidecarlint",
+        description="Lint Kubernetes pod specs, knowing about sidecar containers.",
+        epilog="Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or internal error.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories to lint (directories: *.yaml and *.yml, recursively); "
+        "'-' reads standard input; default: the current directory",
+    )
+    parser.add_argument("--format", default="text", help="output format: text or json (default: text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "note"),
+        default="warning",
+        help="lowest severity that makes the exit status 1 (default: warning)",
+    )
+    parser.add_argument("--select", action="append", metavar="RULE,...", help="run only these rules")
+    parser.add_argument("--ignore", action="append", metavar="RULE,...", help="do not run these rules")
+    parser.add_argument(
+        "--kubernetes-version",
+        default="1.34",
+        metavar="MAJOR.MINOR",
+        help="the Kubernetes version the manifests target (default: 1.34)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output: auto (a terminal, unless NO_COLOR is set), always or never",
+    )
+    parser.add_argument("--version", action="version", version=f"sidecarlint {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(build_parser().parse_args(argv))
+    except UsageError as error:
+        print(f"sidecarlint: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so that --help and --version stay instant.
+    from sidecarlint.discover import MissingPathError, discover
+    from sidecarlint.engine import Linter
+    from sidecarlint.findings import INTERNAL_ERROR, Severity
+    from sidecarlint.plugins import default_registry
+    from sidecarlint.rules import RuleError, parse_version
+
+    try:
+        version = parse_version(args.kubernetes_version)
+    except ValueError as error:
+        raise UsageError(f"--kubernetes-version: {error}") from None
+    try:
+        registry = default_registry()
+        rules = registry.rules
+        reporters = registry.reporters
+    except RuleError as error:
+        raise UsageError(str(error)) from None
+    reporter = reporters.get(args.format)
+    if reporter is None:
+        raise UsageError(f"--format: unknown format {args.format!r}; choose from {', '.join(sorted(reporters))}")
+    selected = select_rules(rules, _names(args.select), _names(args.ignore))
+    try:
+        sources = discover(args.paths or ["."])
+    except MissingPathError as error:
+        raise UsageError(str(error)) from None
+
+    result = Linter(registry, selected, version).lint_sources(sources)
+    _write_report(reporter, result, args)
+
+    if any(finding.rule == INTERNAL_ERROR for finding in result.findings):
+        return EXIT_USAGE
+    threshold = Severity(args.fail_on).rank
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
+
+
+def _names(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def select_rules(rules: dict, select: list[str] | None, ignore: list[str] | None) -> list:
+    for option, names in (("--select", select), ("--ignore", ignore)):
+        for name in names or ():
+            if name not in rules:
+                close = difflib.get_close_matches(name, list(rules), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise UsageError(f"{option}: unknown rule {name!r}{hint}")
+    chosen = [rules[name] for name in sorted(rules) if select is None or name in select]
+    return [rule for rule in chosen if rule.name not in (ignore or ())]
+
+
+def _write_report(reporter, result, args) -> None:
+    if args.output is None:
+        reporter.write(result, sys.stdout, OutputOptions(colour=_use_colour(args.color, sys.stdout)))
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--output: the directory {directory} does not exist")
+    options = OutputOptions(colour=args.color == "always")
+    if os.path.exists(args.output) and not os.path.isfile(args.output):
+        # /dev/stdout, a pipe, a device: write to it, never replace it.
+        with open(args.output, "w", encoding="utf-8") as stream:
+            reporter.write(result, stream, options)
+        return
+    # A regular file is replaced whole, never left half-written.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".sidecarlint-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            reporter.write(result, stream, options)
+        os.replace(temporary, args.output)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _use_colour(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()

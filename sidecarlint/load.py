@@ -1,0 +1,233 @@
+"""Bytes to YAML documents: plain Python data, plus the node tree to find positions later.
+
+PyYAML composes nodes (which keep their marks); we build the plain data from the nodes
+ourselves, in one pass, so that we can see what a constructor would hide: a mapping key
+given twice (PyYAML silently keeps the last one; Kubernetes' strict decoding rejects it),
+aliases that expand without bound, tags that must never be constructed. Positions are not
+computed here: `sidecarlint.positions` resolves a path against the node tree, and only for
+the fields a finding points at.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from sidecarlint.positions import Span, span_of
+
+try:  # libyaml is several times faster; the pure-Python loader gives the same results
+    from yaml import CSafeLoader as DefaultLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as DefaultLoader
+
+# Nodes that one document may build from re-used anchors before we stop expanding it:
+# a handful of anchors can otherwise describe billions of nodes ("billion laughs").
+ALIAS_EXPANSION_LIMIT = 100_000
+# Nesting deeper than this is not a manifest; stop before Python's own recursion limit.
+MAX_DEPTH = 200
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# Scalars are built by PyYAML's safe constructors for the YAML 1.1 core tags only, the
+# schema that Kubernetes' YAML decoder follows; any other tag is kept as its text.
+_SAFE_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_SCALAR_BUILDERS = {
+    tag: builder.__get__(_SAFE_CONSTRUCTOR)
+    for tag, builder in yaml.constructor.SafeConstructor.yaml_constructors.items()
+    if tag is not None and tag.startswith("tag:yaml.org,2002:")
+    and tag.rsplit(":", 1)[1] in {"null", "bool", "int", "float", "timestamp", "binary"}
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document of a file."""
+
+    source: str
+    index: int  # 0-based position in the file's stream of documents
+    data: Any
+    root: yaml.Node
+
+    def span(self, path: tuple) -> Span:
+        return span_of(self.root, path)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Something wrong with the file itself, found while reading it."""
+
+    kind: str  # "syntax" | "duplicate-key" | "too-complex" | "unreadable"
+    message: str
+    span: Span
+    document: int | None = None
+    path: tuple = ()
+
+
+@dataclass
+class LoadedFile:
+    source: str
+    documents: list[Document] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+
+
+class _TooComplex(Exception):
+    def __init__(self, message: str, node: yaml.Node):
+        super().__init__(message)
+        self.node = node
+
+
+def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFile:
+    """Compose every document of `text` and build its data; never raises on bad input."""
+    loaded = LoadedFile(source)
+    try:
+        for index, root in enumerate(yaml.compose_all(text, Loader=loader)):
+            if root is None:
+                continue
+            _add_document(loaded, index, root)
+    except yaml.MarkedYAMLError as error:
+        loaded.problems.append(_syntax_problem(error, len(loaded.documents)))
+    except yaml.YAMLError as error:  # e.g. a reader error without a mark
+        loaded.problems.append(LoadProblem("syntax", f"invalid YAML: {error}", Span.start()))
+    except RecursionError:
+        loaded.problems.append(
+            LoadProblem("too-complex", "the YAML is nested too deeply to read", Span.start())
+        )
+    return loaded
+
+
+def load_bytes(raw: bytes, source: str, loader: type = DefaultLoader) -> LoadedFile:
+    text, problem = decode(raw)
+    if problem is not None:
+        loaded = LoadedFile(source)
+        loaded.problems.append(problem)
+        return loaded
+    return load_text(text, source, loader)
+
+
+def decode(raw: bytes) -> tuple[str, LoadProblem | None]:
+    """Decode as YAML allows: UTF-8, or UTF-16/32 when a byte order mark says so."""
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            break
+    else:
+        encoding = "utf-8"
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        message = f"the file is not {encoding.upper().replace('-SIG', '')} text (byte 0x{raw[error.start]:02x} at offset {error.start})"
+        return "", LoadProblem("syntax", message, Span(line, column, line, column + 1))
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, document: int) -> LoadProblem:
+    mark = error.problem_mark or error.context_mark
+    problem = error.problem or "could not parse"
+    if error.context:
+        problem = f"{problem} ({error.context})"
+    span = Span.at_mark(mark) if mark is not None else Span.start()
+    return LoadProblem("syntax", f"invalid YAML: {problem}", span, document)
+
+
+def _add_document(loaded: LoadedFile, index: int, root: yaml.Node) -> None:
+    builder = _Builder(index)
+    try:
+        data = builder.build(root, ())
+    except _TooComplex as error:
+        loaded.problems.append(
+            LoadProblem("too-complex", str(error), span_of(error.node, ()), index)
+        )
+        return
+    loaded.problems.extend(builder.problems)
+    loaded.documents.append(Document(loaded.source, index, data, root))
+
+
+class _Builder:
+    """Builds plain data from one document's nodes, noting what a reviewer must hear about."""
+
+    def __init__(self, document: int):
+        self.document = document
+        self.problems: list[LoadProblem] = []
+        self._seen: set[int] = set()  # collection nodes built once already (anchors)
+        self._open: set[int] = set()  # collection nodes being built (recursive aliases)
+        self._expanded = 0
+
+    def build(self, node: yaml.Node, path: tuple, reused: bool = False) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if reused:
+                self._count_expansion(node)
+            builder = _SCALAR_BUILDERS.get(node.tag)
+            return builder(node) if builder is not None else node.value
+        if len(path) > MAX_DEPTH:
+            raise _TooComplex(f"the document is nested more than {MAX_DEPTH} levels deep", node)
+        key = id(node)
+        if key in self._open:
+            raise _TooComplex("the document contains a recursive alias", node)
+        reused = reused or key in self._seen
+        if reused:
+            self._count_expansion(node)
+        self._seen.add(key)
+        self._open.add(key)
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, path + (i,), reused) for i, item in enumerate(node.value)]
+            return self._build_mapping(node, path, reused)
+        finally:
+            self._open.discard(key)
+
+    def _count_expansion(self, node: yaml.Node) -> None:
+        self._expanded += 1
+        if self._expanded > ALIAS_EXPANSION_LIMIT:
+            raise _TooComplex(
+                f"the document's aliases expand to more than {ALIAS_EXPANSION_LIMIT:,} nodes",
+                node,
+            )
+
+    def _build_mapping(self, node: yaml.MappingNode, path: tuple, reused: bool) -> dict:
+        result: dict = {}
+        merged: list[dict] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.extend(self._merge_sources(value_node, path, reused))
+                continue
+            key = self._key(key_node, path, reused)
+            if key in result and not reused:
+                self.problems.append(_duplicate_key(key, key_node, path, self.document))
+            result[key] = self.build(value_node, path + (key,), reused)
+        # Keys given explicitly win over merged ones; earlier merge sources win over later.
+        for source in merged:
+            for key, value in source.items():
+                result.setdefault(key, value)
+        return result
+
+    def _merge_sources(self, node: yaml.Node, path: tuple, reused: bool) -> list[dict]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        built = [self.build(source, path, reused) for source in sources]
+        return [source for source in built if isinstance(source, dict)]
+
+    def _key(self, node: yaml.Node, path: tuple, reused: bool) -> Any:
+        key = self.build(node, path, reused)
+        try:
+            hash(key)
+        except TypeError:  # a collection used as a key: keep its text
+            return repr(key)
+        return key
+
+
+def _duplicate_key(key: Any, key_node: yaml.Node, path: tuple, document: int) -> LoadProblem:
+    return LoadProblem(
+        "duplicate-key",
+        f"the key {key!r} is given twice in this mapping; kubectl and most YAML tools "
+        "silently keep only one of the two values",
+        span_of(key_node, ()),
+        document,
+        path + (key,),
+    )

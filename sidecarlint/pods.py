@@ -1,0 +1,162 @@
+"""Kubernetes objects to pod views: where the pod spec sits, and every container with its role.
+
+The pod view is computed once per pod spec and shared by every rule. Fields of the wrong
+shape (a `containers` that is not a list, a container that is not a mapping) are left out
+here, so that no check has to defend itself against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sidecarlint.catalogue import Catalogue, CatalogueEntry
+from sidecarlint.objects import KubeObject
+from sidecarlint.workloads import WorkloadKind
+
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+
+
+class Role(str, Enum):
+    INIT = "init"  # initContainers[], runs to completion before anything else
+    SIDECAR = "sidecar"  # initContainers[] with restartPolicy: Always (native sidecar)
+    APP = "app"  # containers[], the application
+    HELPER = "helper"  # containers[], recognised by the catalogue (classic sidecar)
+    EPHEMERAL = "ephemeral"  # ephemeralContainers[], debugging only
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str | None
+    role: Role
+    path: tuple  # document path of the container's mapping
+    spec: Mapping[str, Any]
+    sidecar: CatalogueEntry | None = None  # what the catalogue knows it as
+
+    def field_path(self, *keys: Any) -> tuple:
+        return self.path + keys
+
+    @property
+    def label(self) -> str:
+        return self.name or f"#{self.path[-1]}"
+
+    @property
+    def runs_alongside_app(self) -> bool:
+        """Runs for the life of the pod: app containers, classic and native sidecars."""
+        return self.role in (Role.APP, Role.HELPER, Role.SIDECAR)
+
+    def list_of(self, key: str) -> list[tuple[int, Mapping[str, Any]]]:
+        """The mapping entries of a list field (ports, volumeMounts, env), with their index."""
+        return mapping_items(self.spec.get(key))
+
+
+@dataclass(frozen=True)
+class PodView:
+    object: KubeObject
+    workload: WorkloadKind
+    path: tuple  # document path of the pod spec
+    spec: Mapping[str, Any]
+    containers: tuple[Container, ...]  # init containers, then containers, then ephemeral
+    primary: Container | None = field(default=None)
+
+    def field_path(self, *keys: Any) -> tuple:
+        return self.path + keys
+
+    def with_role(self, *roles: Role) -> list[Container]:
+        return [container for container in self.containers if container.role in roles]
+
+    @property
+    def volume_names(self) -> frozenset[str]:
+        """Volumes the pod will have: `volumes[]`, and claims a StatefulSet-like controller adds."""
+        names = {item.get("name") for _, item in mapping_items(self.spec.get("volumes"))}
+        claims_path = self.workload.volume_claim_templates_path
+        if claims_path is not None:
+            for _, claim in mapping_items(_get_path(self.object.data, claims_path)):
+                metadata = claim.get("metadata")
+                if isinstance(metadata, Mapping):
+                    names.add(metadata.get("name"))
+        return frozenset(name for name in names if isinstance(name, str))
+
+    @property
+    def init_containers(self) -> list[Container]:
+        """Everything declared in initContainers[], regular and native sidecars, in order."""
+        return self.with_role(Role.INIT, Role.SIDECAR)
+
+
+def mapping_items(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    if not isinstance(value, list):
+        return []
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, Mapping)]
+
+
+def pod_views(
+    obj: KubeObject, kinds: Iterable[WorkloadKind], catalogue: Catalogue
+) -> Iterator[PodView]:
+    for kind in kinds:
+        if not kind.matches(obj.api_version, obj.kind):
+            continue
+        spec = _get_path(obj.data, kind.pod_spec_path)
+        if isinstance(spec, Mapping):
+            yield build_pod_view(obj, kind, spec, catalogue)
+        return
+
+
+def build_pod_view(
+    obj: KubeObject, kind: WorkloadKind, spec: Mapping[str, Any], catalogue: Catalogue
+) -> PodView:
+    path = obj.path + kind.pod_spec_path
+    containers = tuple(_containers(spec, path, catalogue))
+    annotations = _pod_annotations(obj.data, kind.pod_spec_path)
+    return PodView(obj, kind, path, spec, containers, _primary(containers, annotations))
+
+
+def _containers(spec: Mapping, path: tuple, catalogue: Catalogue) -> Iterator[Container]:
+    for list_name in ("initContainers", "containers", "ephemeralContainers"):
+        for index, item in mapping_items(spec.get(list_name)):
+            name = item.get("name") if isinstance(item.get("name"), str) else None
+            role = _role(list_name, item)
+            sidecar = None
+            if role in (Role.APP, Role.SIDECAR, Role.INIT):
+                sidecar = catalogue.identify(item.get("image"), name)
+                if role is Role.APP and sidecar is not None:
+                    role = Role.HELPER
+            yield Container(name, role, path + (list_name, index), item, sidecar)
+
+
+def _role(list_name: str, container: Mapping) -> Role:
+    if list_name == "initContainers":
+        return Role.SIDECAR if container.get("restartPolicy") == "Always" else Role.INIT
+    if list_name == "ephemeralContainers":
+        return Role.EPHEMERAL
+    return Role.APP
+
+
+def _primary(containers: tuple[Container, ...], annotations: Mapping) -> Container | None:
+    """The container named by kubectl's default-container annotation, else the first app."""
+    regular = [c for c in containers if c.role in (Role.APP, Role.HELPER)]
+    wanted = annotations.get(DEFAULT_CONTAINER_ANNOTATION)
+    for container in regular:
+        if wanted is not None and container.name == wanted:
+            return container
+    apps = [c for c in regular if c.role is Role.APP]
+    return apps[0] if apps else (regular[0] if regular else None)
+
+
+def _pod_annotations(data: Mapping, pod_spec_path: tuple) -> Mapping:
+    """Annotations of the pod: the template's metadata, or the object's for a bare Pod."""
+    metadata = _get_path(data, pod_spec_path[:-1] + ("metadata",))
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    return annotations if isinstance(annotations, Mapping) else {}
+
+
+def _get_path(data: Any, path: tuple) -> Any:
+    for key in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data

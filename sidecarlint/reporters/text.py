@@ -1,0 +1,60 @@
+"""`path:line:col: severity [rule] message (Kind/name, container c)`, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TextIO
+
+from sidecarlint.findings import Finding, Severity
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def write(result, stream: TextIO, options) -> None:
+    colour = options.colour
+    for finding in result.findings:
+        stream.write(format_finding(finding, colour) + "\n")
+    stream.write(summary_line(result, colour) + "\n")
+
+
+def format_finding(finding: Finding, colour: bool = False) -> str:
+    place = f"{finding.path}:{finding.line}:{finding.column}:"
+    severity = str(finding.severity)
+    rule = f"[{finding.rule}]"
+    if colour:
+        place = f"{_BOLD}{place}{_RESET}"
+        severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
+        rule = f"{_DIM}{rule}{_RESET}"
+    line = f"{place} {severity} {rule} {finding.message}"
+    context = _context(finding)
+    return f"{line} ({context})" if context else line
+
+
+def _context(finding: Finding) -> str:
+    parts = []
+    if finding.object is not None:
+        parts.append(finding.object.describe())
+    if finding.container is not None:
+        parts.append(f"container {finding.container}")
+    return ", ".join(parts)
+
+
+def summary_line(result, colour: bool = False) -> str:
+    files = len(result.files)
+    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    if not result.findings:
+        return f"No problems found ({checked})."
+    counts = Counter(finding.severity for finding in result.findings)
+    parts = [
+        f"{counts[severity]} {severity}{'s' if counts[severity] != 1 else ''}"
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+        if counts[severity]
+    ]
+    total = len(result.findings)
+    with_problems = len({finding.path for finding in result.findings})
+    text = (
+        f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) "
+        f"in {with_problems} of {checked}."
+    )
+    return f"{_BOLD}{text}{_RESET}" if colour else text

@@ -1,0 +1,165 @@
+"""The engine and the plugin hooks: what a plugin adds runs like a built-in; a crash stays local."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sidecarlint import cli
+from sidecarlint.catalogue import CatalogueEntry
+from sidecarlint.checks import Violation, check
+from sidecarlint.discover import Source
+from sidecarlint.engine import Linter
+from sidecarlint.hookspecs import hookimpl
+from sidecarlint.load import load_text
+from sidecarlint.plugins import Registry, plugin_manager
+from sidecarlint.rules import RuleError, load_rule_file
+from sidecarlint.workloads import WorkloadKind
+
+ROLLOUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: shop
+          image: registry.example.com/shop:1.0
+          volumeMounts:
+            - name: cache
+              mountPath: /cache
+        - name: shipper
+          image: registry.example.com/acme/log-forwarder:4.2
+"""
+
+
+@check("always-fails")
+def always_fails(pod, params, context):
+    raise KeyError("boom")
+
+
+@check("one-per-container")
+def one_per_container(pod, params, context):
+    for container in pod.containers:
+        yield Violation(container.field_path("name"), f"{container.role} {container.name}", container.name)
+
+
+def write_rule(directory: Path, name: str, check_name: str, severity: str = "warning") -> None:
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            name: {name}
+            severity: {severity}
+            summary: A test rule.
+            why: Because the test says so.
+            fix: Nothing.
+            check: {check_name}
+            """
+        )
+    )
+
+
+class Plugin:
+    """A third-party plugin: a custom resource, a sidecar it knows, a rule and its check."""
+
+    def __init__(self, rules_dir: Path):
+        self.rules_dir = rules_dir
+
+    @hookimpl
+    def sidecarlint_workload_kinds(self):
+        return [WorkloadKind("Rollout", ("argoproj.io",), ("spec", "template", "spec"))]
+
+    @hookimpl
+    def sidecarlint_sidecars(self):
+        return [CatalogueEntry("acme-forwarder", "log-shipper", images=("acme/log-forwarder",))]
+
+    @hookimpl
+    def sidecarlint_checks(self):
+        return [always_fails, one_per_container]
+
+    @hookimpl
+    def sidecarlint_rule_dirs(self):
+        return [self.rules_dir]
+
+
+@pytest.fixture
+def plugin_registry(tmp_path) -> Registry:
+    write_rule(tmp_path / "rules", "roles", "one-per-container")
+    write_rule(tmp_path / "rules", "crashes", "always-fails")
+    manager = plugin_manager(load_entry_points=False)
+    manager.register(Plugin(tmp_path / "rules"))
+    return Registry(manager)
+
+
+def lint(registry, rules, text):
+    linter = Linter(registry, [registry.rules[name] for name in rules])
+    return linter.lint_file(load_text(text, "rollout.yaml"))
+
+
+def test_plugin_workload_kind_sidecar_and_rule_run_like_builtins(plugin_registry):
+    findings = lint(plugin_registry, ["roles", "volume-mount-undefined"], ROLLOUT)
+    assert [(f.rule, f.line, f.column, f.message) for f in findings] == [
+        ("roles", 9, 17, "app shop"),
+        ("roles", 14, 17, "helper shipper"),  # known through the plugin's catalogue entry
+        ("volume-mount-undefined", 12, 21, findings[2].message),
+    ]
+    assert findings[0].object.describe() == "Rollout/shop"
+
+
+def test_a_crashing_check_becomes_internal_error_and_others_still_run(plugin_registry):
+    findings = lint(plugin_registry, ["crashes", "volume-mount-undefined"], ROLLOUT)
+    assert [(f.rule, f.line, f.column) for f in findings] == [
+        ("internal-error", 1, 1),
+        ("volume-mount-undefined", 12, 21),
+    ]
+    assert "rule crashes failed on this object (KeyError: 'boom')" in findings[0].message
+
+
+def test_internal_error_exits_2(plugin_registry, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sidecarlint.plugins.default_registry", lambda: plugin_registry)
+    (tmp_path / "rollout.yaml").write_text(ROLLOUT)
+    assert cli.main([str(tmp_path / "rollout.yaml"), "--select", "crashes"]) == 2
+    assert "error [internal-error] rule crashes failed" in capsys.readouterr().out
+
+
+def test_a_file_that_vanishes_is_reported(registry, tmp_path):
+    linter = Linter(registry, registry.rules.values())
+    result = linter.lint_sources([Source("gone.yaml", str(tmp_path / "gone.yaml"))])
+    (finding,) = result.findings
+    assert (finding.rule, finding.path, finding.line, finding.column) == ("file-unreadable", "gone.yaml", 1, 1)
+    assert finding.message == "cannot read the file: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ("name: x\nseverity: warning\nsummary: s\nwhy: w\nfix: f\ncheck: image-pinned\nsevrity: x\n", "unknown field 'sevrity'"),
+        ("name: x\nseverity: fatal\nsummary: s\nwhy: w\nfix: f\ncheck: image-pinned\n", "severity must be one of"),
+        ("name: x\nseverity: note\nsummary: s\nwhy: w\nfix: f\ncheck: image-pined\n", "unknown check 'image-pined' (did you mean 'image-pinned'?)"),
+        ("name: x\nseverity: note\nsummary: s\nwhy: w\nfix: f\ncheck: image-pinned\nparams: {unpinned-tag: [a]}\n", "has no parameter 'unpinned-tag'"),
+        ("name: x\nseverity: note\nsummary: s\nwhy: w\ncheck: image-pinned\n", "missing field 'fix'"),
+        ("name: y\nseverity: note\nsummary: s\nwhy: w\nfix: f\ncheck: image-pinned\n", "its file must be y.yaml"),
+        ("name: x\nseverity: note\nsummary: s\nwhy: w\nfix: f\ncheck: image-pinned\nkubernetes-versions: '<=one'\n", "not a version constraint"),
+        ("[not, a, mapping]\n", "a rule must be a mapping"),
+    ],
+)
+def test_rule_files_are_validated(registry, tmp_path, body, error):
+    path = tmp_path / "x.yaml"
+    path.write_text(body)
+    with pytest.raises(RuleError) as raised:
+        load_rule_file(path, registry.checks)
+    assert str(raised.value).startswith(str(path))
+    assert error in str(raised.value)
+
+
+def test_builtin_rules_say_why_and_cite_kubernetes(registry):
+    for rule in registry.rules.values():
+        assert rule.summary and rule.why and rule.fix, rule.name
+        assert rule.summary.endswith("."), rule.name
+    for name in ("volume-mount-undefined", "port-conflict", "init-restart-policy-invalid", "unbounded-resources", "image-tag-unpinned"):
+        assert any("kubernetes" in ref for ref in registry.rules[name].references), name

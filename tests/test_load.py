@@ -1,0 +1,124 @@
+"""Reading YAML: documents, positions, and every way a file can be wrong."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+import yaml
+
+from sidecarlint.load import ALIAS_EXPANSION_LIMIT, load_bytes, load_text
+from sidecarlint.positions import Span
+
+LOADERS = [pytest.param(yaml.CSafeLoader, id="libyaml"), pytest.param(yaml.SafeLoader, id="pure-python")]
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_documents_and_scalars_follow_yaml_1_1_like_kubernetes(loader):
+    loaded = load_text("a: 1\nb: yes\nc: '1'\nd: ~\ne: 0x10\nf: 1.5\n---\n---\n- x\n", "f.yaml", loader)
+    assert loaded.problems == []
+    assert [d.index for d in loaded.documents] == [0, 1, 2]
+    assert loaded.documents[0].data == {"a": 1, "b": True, "c": "1", "d": None, "e": 16, "f": 1.5}
+    assert loaded.documents[1].data is None  # an empty document
+    assert loaded.documents[2].data == ["x"]
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_empty_file_and_comments_only(loader):
+    assert load_text("", "f.yaml", loader).documents == []
+    loaded = load_text("# just a comment\n", "f.yaml", loader)
+    assert loaded.problems == [] and loaded.documents == []
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_syntax_error_keeps_documents_before_it(loader):
+    text = "kind: A\n---\nkind: B\n---\nkey: [unclosed\n"
+    loaded = load_text(text, "f.yaml", loader)
+    assert [d.data for d in loaded.documents] == [{"kind": "A"}, {"kind": "B"}]
+    (problem,) = loaded.problems
+    assert problem.kind == "syntax"
+    assert problem.message.startswith("invalid YAML: ")
+    assert problem.span.line == 6  # the end of input, where the flow sequence should have closed
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_duplicate_key_reported_at_second_occurrence(loader):
+    text = "spec:\n  image: a\n  name: x\n  image: b\n"
+    loaded = load_text(text, "f.yaml", loader)
+    assert loaded.documents[0].data == {"spec": {"image": "b", "name": "x"}}  # last wins, as PyYAML
+    (problem,) = loaded.problems
+    assert problem.kind == "duplicate-key"
+    assert (problem.span.line, problem.span.column) == (4, 3)
+    assert problem.path == ("spec", "image")
+    assert "'image' is given twice" in problem.message
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_merge_keys_are_not_duplicates_and_explicit_keys_win(loader):
+    text = "base: &b {cpu: 1, memory: 2}\nres:\n  <<: *b\n  memory: 3\n"
+    loaded = load_text(text, "f.yaml", loader)
+    assert loaded.problems == []
+    assert loaded.documents[0].data["res"] == {"cpu": 1, "memory": 3}
+    assert loaded.documents[0].span(("res", "cpu")) == Span(1, 16, 1, 17)  # found through the merge
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_alias_bomb_is_not_expanded(loader):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    loaded = load_text("\n".join(lines) + "\n", "bomb.yaml", loader)
+    assert loaded.documents == []
+    (problem,) = loaded.problems
+    assert problem.kind == "too-complex"
+    assert f"{ALIAS_EXPANSION_LIMIT:,}" in problem.message
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_recursive_alias_is_reported(loader):
+    loaded = load_text("root: &r\n  child: *r\n", "loop.yaml", loader)
+    assert loaded.documents == []
+    (problem,) = loaded.problems
+    assert problem.kind == "too-complex"
+    assert "recursive alias" in problem.message
+    assert (problem.span.line, problem.span.column) == (1, 7)  # the anchored mapping, from its `&r`
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_deep_nesting_is_a_finding_not_a_crash(loader):
+    depth = 5000
+    loaded = load_text("[" * depth + "]" * depth + "\n", "deep.yaml", loader)
+    assert loaded.documents == []
+    assert [p.kind for p in loaded.problems] == ["too-complex"]
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_python_tags_are_never_constructed(loader):
+    text = "a: !!python/object/apply:os.system ['echo pwned']\nb: !custom 12\n"
+    loaded = load_text(text, "f.yaml", loader)
+    assert loaded.problems == []
+    assert loaded.documents[0].data == {"a": ["echo pwned"], "b": "12"}
+
+
+def test_encodings():
+    text = "kind: Pod  # é\n"
+    for raw in (
+        codecs.BOM_UTF8 + text.encode("utf-8"),
+        text.encode("utf-16"),  # with a byte order mark
+        text.encode("utf-32"),
+    ):
+        loaded = load_bytes(raw, "f.yaml")
+        assert loaded.problems == [], raw[:4]
+        assert loaded.documents[0].data == {"kind": "Pod"}
+
+
+def test_latin1_is_reported_with_its_position():
+    loaded = load_bytes("kind: Pod\nname: caf\xe9\n".encode("latin-1"), "f.yaml")
+    (problem,) = loaded.problems
+    assert problem.kind == "syntax"
+    assert "not UTF-8 text" in problem.message
+    assert (problem.span.line, problem.span.column) == (2, 10)
+
+
+def test_crlf_line_endings_keep_positions():
+    loaded = load_bytes(b"spec:\r\n  image: nginx\r\n", "f.yaml")
+    assert loaded.documents[0].span(("spec", "image")) == Span(2, 10, 2, 15)
