@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from sidecarlint.discover import MissingPathError, discover
     from sidecarlint.engine import Linter
     from sidecarlint.findings import INTERNAL_ERROR, Severity
-    from sidecarlint.plugins import default_registry
+    from sidecarlint.plugins import PluginError, default_registry
     from sidecarlint.rules import RuleError, parse_version
 
     try:
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         registry = default_registry()
         rules = registry.rules
         reporters = registry.reporters
-    except RuleError as error:
+    except (RuleError, PluginError) as error:
         raise UsageError(str(error)) from None
     reporter = reporters.get(args.format)
     if reporter is None:
@@ -111,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
 
     result = Linter(registry, selected, version).lint_sources(sources)
-    _write_report(reporter, result, args)
+    try:
+        _write_report(reporter, result, args)
+    except BrokenPipeError:  # `sidecarlint . | head`: the reader left; the exit code still counts
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
     if any(finding.rule == INTERNAL_ERROR for finding in result.findings):
         return EXIT_USAGE

@@ -6,6 +6,7 @@ sidecarlint's own modules are registered first, then every module named under th
 
 from __future__ import annotations
 
+import importlib.metadata
 from dataclasses import dataclass
 from functools import cached_property
 import pluggy
@@ -18,14 +19,32 @@ from sidecarlint.rules import Rule, RuleError, load_rule_dirs
 ENTRY_POINT_GROUP = "sidecarlint"
 
 
+class PluginError(Exception):
+    """A plugin that cannot be loaded; the message names its entry point."""
+
+
 def plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
     manager.add_hookspecs(hookspecs)
     for module in (builtin, rules, workloads, catalogue, reporters):
         manager.register(module)
     if load_entry_points:
-        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        _load_entry_points(manager)
     return manager
+
+
+def _load_entry_points(manager: pluggy.PluginManager) -> None:
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if manager.has_plugin(entry_point.name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as error:  # whatever a third-party import raises, name the plugin
+            raise PluginError(
+                f"the plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        manager.register(plugin, name=entry_point.name)
 
 
 @dataclass

@@ -13,21 +13,13 @@ import pytest
 import yaml
 
 import sidecarlint
+from sidecarlint import catalogue
 from sidecarlint.catalogue import load_builtin_catalogue
 
 CATALOGUE_FILE = Path(sidecarlint.__file__).parent / "data" / "sidecars.yaml"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "real"
 
-KINDS = {
-    "mesh-proxy",
-    "db-proxy",
-    "auth-proxy",
-    "log-shipper",
-    "secrets-agent",
-    "config-sync",
-    "metrics",
-    "other-proxy",
-}
+KINDS = set(catalogue.KINDS)
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

@@ -163,3 +163,37 @@ def test_builtin_rules_say_why_and_cite_kubernetes(registry):
         assert rule.summary.endswith("."), rule.name
     for name in ("volume-mount-undefined", "port-conflict", "init-restart-policy-invalid", "unbounded-resources", "image-tag-unpinned"):
         assert any("kubernetes" in ref for ref in registry.rules[name].references), name
+
+
+def entry_points_returning(*entry_points):
+    def entry_points_for(group):
+        assert group == "sidecarlint"
+        return list(entry_points)
+
+    return entry_points_for
+
+
+def test_plugins_are_found_through_the_entry_point_group(monkeypatch, tmp_path, capsys):
+    from importlib.metadata import EntryPoint
+
+    monkeypatch.setattr(
+        "sidecarlint.plugins.importlib.metadata.entry_points",
+        entry_points_returning(EntryPoint("rollouts", "tests.example_plugin", "sidecarlint")),
+    )
+    (tmp_path / "rollout.yaml").write_text(ROLLOUT)
+    assert cli.main([str(tmp_path / "rollout.yaml"), "--select", "volume-mount-undefined"]) == 1
+    assert "rollout.yaml:12:21: error [volume-mount-undefined]" in capsys.readouterr().out
+
+
+def test_a_plugin_that_fails_to_load_is_named(monkeypatch, tmp_path, capsys):
+    from importlib.metadata import EntryPoint
+
+    monkeypatch.setattr(
+        "sidecarlint.plugins.importlib.metadata.entry_points",
+        entry_points_returning(EntryPoint("broken", "no_such_module_for_sidecarlint", "sidecarlint")),
+    )
+    (tmp_path / "rollout.yaml").write_text(ROLLOUT)
+    assert cli.main([str(tmp_path / "rollout.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sidecarlint: error: the plugin 'broken' (no_such_module_for_sidecarlint) failed to load: ")
+    assert err.count("\n") == 1
