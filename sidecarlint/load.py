@@ -81,13 +81,12 @@ class _TooComplex(Exception):
 def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFile:
     """Compose every document of `text` and build its data; never raises on bad input."""
     loaded = LoadedFile(source)
+    last = -1  # the last document composed; a syntax error is in the one after it
     try:
-        for index, root in enumerate(yaml.compose_all(text, Loader=loader)):
-            if root is None:
-                continue
-            _add_document(loaded, index, root)
+        for last, root in enumerate(yaml.compose_all(text, Loader=loader)):
+            _add_document(loaded, last, root)
     except yaml.MarkedYAMLError as error:
-        loaded.problems.append(_syntax_problem(error, len(loaded.documents)))
+        loaded.problems.append(_syntax_problem(error, last + 1))
     except yaml.YAMLError as error:  # e.g. a reader error without a mark
         loaded.problems.append(LoadProblem("syntax", f"invalid YAML: {error}", Span.start()))
     except RecursionError:

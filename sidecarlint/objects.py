@@ -19,9 +19,6 @@ class KubeObject:
     name: str | None
     namespace: str | None
 
-    def describe(self) -> str:
-        return f"{self.kind}/{self.name}" if self.name else self.kind
-
 
 def objects_in(document: Document) -> Iterator[KubeObject]:
     """The Kubernetes objects of a document; anything else is not ours and is skipped."""

@@ -39,6 +39,7 @@ def test_syntax_error_keeps_documents_before_it(loader):
     assert problem.kind == "syntax"
     assert problem.message.startswith("invalid YAML: ")
     assert problem.span.line == 6  # the end of input, where the flow sequence should have closed
+    assert problem.document == 2
 
 
 @pytest.mark.parametrize("loader", LOADERS)
