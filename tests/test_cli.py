@@ -261,3 +261,20 @@ def test_python_dash_m_runs_the_cli(tree):
     assert completed.returncode == 1, completed.stderr
     assert completed.stdout.startswith("pod.yaml:10:17: error [volume-mount-undefined]")
     assert completed.stderr == ""
+
+
+def test_empty_and_non_kubernetes_files_are_skipped_silently(tree, capsys):
+    write(tree / "empty.yaml", "")
+    write(tree / "comments.yaml", "# nothing here\n")
+    write(tree / "values.yaml", "replicaCount: 2\nimage:\n  repository: nginx\n")
+    write(tree / "service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n")
+    assert main(["."]) == 0
+    assert capsys.readouterr().out == "No problems found (4 files checked).\n"
+
+
+def test_duplicate_key_is_reported_at_the_second_key(tree, capsys):
+    write(tree / "pod.yaml", CLEAN.replace("      image: nginx:1.27.2\n", "      image: nginx:1.27.2\n      image: nginx\n"))
+    assert main(["pod.yaml"]) == 1
+    assert capsys.readouterr().out.splitlines()[0].startswith(
+        "pod.yaml:9:7: error [duplicate-key] the key 'image' is given twice in this mapping"
+    )
