@@ -17,6 +17,7 @@ from sidecarlint.objects import KubeObject
 from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
 
 
 class Role(str, Enum):
@@ -54,6 +55,21 @@ class Container:
         """The mapping entries of a list field (ports, volumeMounts, env), with their index."""
         return mapping_items(self.spec.get(key))
 
+    @property
+    def probes(self) -> dict[str, Mapping[str, Any]]:
+        """The probes it sets, by field name (`livenessProbe`, `readinessProbe`, `startupProbe`)."""
+        return {key: self.spec[key] for key in PROBE_FIELDS if isinstance(self.spec.get(key), Mapping)}
+
+    @property
+    def command_line(self) -> list[str]:
+        """`command` then `args`, the string items only."""
+        words: list[str] = []
+        for key in ("command", "args"):
+            value = self.spec.get(key)
+            if isinstance(value, list):
+                words.extend(word for word in value if isinstance(word, str))
+        return words
+
 
 @dataclass(frozen=True)
 class PodView:
@@ -63,9 +79,29 @@ class PodView:
     spec: Mapping[str, Any]
     containers: tuple[Container, ...]  # init containers, then containers, then ephemeral
     primary: Container | None = field(default=None)
+    annotations: Mapping[str, Any] = field(default_factory=dict)  # the pod's (template's) own
 
     def field_path(self, *keys: Any) -> tuple:
         return self.path + keys
+
+    @property
+    def metadata_path(self) -> tuple:
+        """Where the pod's metadata sits: beside the pod spec (the template's, or the Pod's)."""
+        return self.path[:-1] + ("metadata",)
+
+    @property
+    def restart_policy(self) -> str:
+        policy = self.spec.get("restartPolicy")
+        return policy if isinstance(policy, str) else "Always"  # the API's default
+
+    @property
+    def runs_to_completion(self) -> bool:
+        """A Job's pod, or any pod whose containers are not restarted once they succeed."""
+        return self.workload.runs_to_completion or self.restart_policy in ("Never", "OnFailure")
+
+    @property
+    def volumes(self) -> list[tuple[int, Mapping[str, Any]]]:
+        return mapping_items(self.spec.get("volumes"))
 
     def with_role(self, *roles: Role) -> list[Container]:
         return [container for container in self.containers if container.role in roles]
@@ -73,7 +109,7 @@ class PodView:
     @property
     def volume_names(self) -> frozenset[str]:
         """Volumes the pod will have: `volumes[]`, and claims a StatefulSet-like controller adds."""
-        names = {item.get("name") for _, item in mapping_items(self.spec.get("volumes"))}
+        names = {item.get("name") for _, item in self.volumes}
         claims_path = self.workload.volume_claim_templates_path
         if claims_path is not None:
             for _, claim in mapping_items(_get_path(self.object.data, claims_path)):
@@ -112,7 +148,7 @@ def build_pod_view(
     path = obj.path + kind.pod_spec_path
     containers = tuple(_containers(spec, path, catalogue))
     annotations = _pod_annotations(obj.data, kind.pod_spec_path)
-    return PodView(obj, kind, path, spec, containers, _primary(containers, annotations))
+    return PodView(obj, kind, path, spec, containers, _primary(containers, annotations), annotations)
 
 
 def _containers(spec: Mapping, path: tuple, catalogue: Catalogue) -> Iterator[Container]:
