@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import sys
 import tempfile
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour the text output: auto (a terminal, unless NO_COLOR is set), always or never",
     )
+    parser.add_argument(
+        "--list-rules", action="store_true", help="list every rule (name, severity, summary) and exit; with --format json too"
+    )
+    parser.add_argument("--explain", metavar="RULE", help="explain a rule: why, fix, and examples, then exit")
     parser.add_argument("--version", action="version", version=f"sidecarlint {__version__}")
     return parser
 
@@ -101,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         reporters = registry.reporters
     except (RuleError, PluginError) as error:
         raise UsageError(str(error)) from None
+    if args.list_rules or args.explain:
+        return _describe_rules(registry, args)
     reporter = reporters.get(args.format)
     if reporter is None:
         raise UsageError(f"--format: unknown format {args.format!r}; choose from {', '.join(sorted(reporters))}")
@@ -122,6 +129,35 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
 
 
+def _describe_rules(registry, args) -> int:
+    from sidecarlint import ruledocs
+
+    rules = registry.rules
+    if args.format not in ("text", "json"):
+        raise UsageError(f"--format: rules are described as text or json, not {args.format!r}")
+    if args.list_rules:
+        if args.format == "json":
+            json.dump([ruledocs.rule_to_dict(rules[name]) for name in sorted(rules)], sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(ruledocs.list_rules_text(rules.values()))
+        return EXIT_OK
+    rule = rules.get(args.explain)
+    if rule is None:
+        raise UsageError(f"--explain: unknown rule {args.explain!r}{_did_you_mean(args.explain, rules)}")
+    if args.format == "json":
+        json.dump(ruledocs.rule_to_dict(rule), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(ruledocs.explain_text(rule, ruledocs.reported_on_failing_example(rule, registry)))
+    return EXIT_OK
+
+
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _names(values: list[str] | None) -> list[str] | None:
     if values is None:
         return None
@@ -132,9 +168,7 @@ def select_rules(rules: dict, select: list[str] | None, ignore: list[str] | None
     for option, names in (("--select", select), ("--ignore", ignore)):
         for name in names or ():
             if name not in rules:
-                close = difflib.get_close_matches(name, list(rules), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise UsageError(f"{option}: unknown rule {name!r}{hint}")
+                raise UsageError(f"{option}: unknown rule {name!r}{_did_you_mean(name, rules)}")
     chosen = [rules[name] for name in sorted(rules) if select is None or name in select]
     return [rule for rule in chosen if rule.name not in (ignore or ())]
 

@@ -80,6 +80,7 @@ class PodView:
     containers: tuple[Container, ...]  # init containers, then containers, then ephemeral
     primary: Container | None = field(default=None)
     annotations: Mapping[str, Any] = field(default_factory=dict)  # the pod's (template's) own
+    labels: Mapping[str, Any] = field(default_factory=dict)
 
     def field_path(self, *keys: Any) -> tuple:
         return self.path + keys
@@ -147,8 +148,9 @@ def build_pod_view(
 ) -> PodView:
     path = obj.path + kind.pod_spec_path
     containers = tuple(_containers(spec, path, catalogue))
-    annotations = _pod_annotations(obj.data, kind.pod_spec_path)
-    return PodView(obj, kind, path, spec, containers, _primary(containers, annotations), annotations)
+    annotations = _pod_metadata(obj.data, kind.pod_spec_path, "annotations")
+    labels = _pod_metadata(obj.data, kind.pod_spec_path, "labels")
+    return PodView(obj, kind, path, spec, containers, _primary(containers, annotations), annotations, labels)
 
 
 def _containers(spec: Mapping, path: tuple, catalogue: Catalogue) -> Iterator[Container]:
@@ -183,11 +185,10 @@ def _primary(containers: tuple[Container, ...], annotations: Mapping) -> Contain
     return apps[0] if apps else (regular[0] if regular else None)
 
 
-def _pod_annotations(data: Mapping, pod_spec_path: tuple) -> Mapping:
-    """Annotations of the pod: the template's metadata, or the object's for a bare Pod."""
-    metadata = _get_path(data, pod_spec_path[:-1] + ("metadata",))
-    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
-    return annotations if isinstance(annotations, Mapping) else {}
+def _pod_metadata(data: Mapping, pod_spec_path: tuple, key: str) -> Mapping:
+    """Annotations or labels of the pod: the template's metadata, or the object's for a bare Pod."""
+    value = _get_path(data, pod_spec_path[:-1] + ("metadata", key))
+    return value if isinstance(value, Mapping) else {}
 
 
 def _get_path(data: Any, path: tuple) -> Any:

@@ -31,6 +31,8 @@ def test_wheel_carries_rules_and_catalogue(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for rule in (ROOT / "rules").glob("*.yaml"):
         assert f"sidecarlint/rules/{rule.name}" in names
+    for fixture in (ROOT / "fixtures").glob("*/*.yaml"):
+        assert f"sidecarlint/fixtures/{fixture.parent.name}/{fixture.name}" in names
     assert "sidecarlint/data/sidecars.yaml" in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "sidecarlint = sidecarlint.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -57,6 +59,11 @@ def test_installed_command_lints_the_examples(wheel, tmp_path):
         assert "error [volume-mount-undefined]" in completed.stdout
         assert "error [port-conflict]" in completed.stdout
         assert completed.stdout.splitlines()[-1].startswith("Found ")
+    explained = subprocess.run(
+        [str(bin_dir / "sidecarlint"), "--explain", "port-conflict"], cwd=tmp_path, capture_output=True, text=True, env=environment
+    )
+    assert explained.returncode == 0, explained.stderr
+    assert "Example that triggers it (fail-" in explained.stdout  # the fixtures travelled too
     located = subprocess.run(
         [str(bin_dir / "python"), "-c", "import sidecarlint.rules as r; print(r.builtin_rules_dir())"],
         cwd=tmp_path, capture_output=True, text=True, env=environment,

@@ -1,0 +1,157 @@
+"""Which container needs which: the evidence in a manifest that one container depends on another.
+
+A container *depends on* another when the manifest shows it, never on a guess:
+
+- **by address**: its env values, command or args mention `localhost`, `127.0.0.1` or
+  `::1` with a port that the other container declares or listens on (its `ports`, or a
+  port flag in its args such as `--port=5432`, `--http-address=0.0.0.0:4180`,
+  `-listen :8080`, cloud-sql-proxy's `tcp:5432`);
+- **by kind**, for app containers only: the other is a helper the app needs from its first
+  request: a mesh proxy or database proxy, an auth proxy in front of the app (its upstream
+  is one of the app's ports on localhost), or a secrets agent that shares a volume with it.
+
+Rules that judge intent use this module and stay quiet when it finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sidecarlint.pods import Container, PodView, Role
+
+_LOCAL_HOST = r"(?:localhost|127\.0\.0\.1|\[::1\])"
+_LOCAL_ADDRESS = re.compile(
+    rf"(?:(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?)?(?<![\w.-]){_LOCAL_HOST}(?::(?P<port>\d{{1,5}}))?(?![\w.-])",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+_LOCAL_HOST_ONLY = re.compile(rf"^(?:{_LOCAL_HOST}|::1)$", re.IGNORECASE)
+_PORT_FLAG = re.compile(r"^--?[a-z0-9.-]*port[a-z0-9.-]*(?:=(?P<port>\d{1,5}))?$", re.IGNORECASE)
+_ADDRESS_FLAG = re.compile(
+    r"^--?[a-z0-9.-]*(?:addr|address|listen|bind)[a-z0-9.-]*(?:=(?P<value>\S*))?$", re.IGNORECASE
+)
+_TRAILING_PORT = re.compile(r":(?P<port>\d{1,5})$")
+_TCP_PORT = re.compile(r"(?:^|[=,])tcp:(?:[\d.]+:)?(?P<port>\d{1,5})(?:$|,)")  # cloud-sql-proxy v1
+
+KIND_NEEDED_FROM_START = ("mesh-proxy", "db-proxy")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    dependent: Container
+    provider: Container
+    reason: str  # "connects to localhost:5432, which it listens on", "a db-proxy", ...
+    path: tuple  # where the evidence is in the dependent (or the provider, for kinds)
+
+
+def local_connections(container: Container) -> list[tuple[int, tuple]]:
+    """Ports on localhost that the container's env, command or args connect to, with where."""
+    found: list[tuple[int, tuple]] = []
+    words = list(_words(container))
+    for text, path in words:
+        for match in _LOCAL_ADDRESS.finditer(text):
+            port = match["port"] or _DEFAULT_PORTS.get((match["scheme"] or "").lower())
+            if port is not None:
+                found.append((int(port), path))
+    # `DB_HOST=127.0.0.1` with `DB_PORT=5432`: a local host alone, a port in another variable.
+    if any(_LOCAL_HOST_ONLY.match(text.strip()) for text, _ in words):
+        for index, variable in container.list_of("env"):
+            name, value = variable.get("name"), variable.get("value")
+            if isinstance(name, str) and "PORT" in name.upper() and isinstance(value, str) and value.isdigit():
+                found.append((int(value), container.field_path("env", index, "value")))
+    return [(port, path) for port, path in found if 0 < port < 65536]
+
+
+def listening_ports(container: Container) -> dict[int, tuple]:
+    """Ports the container declares or its args say it listens on, with where."""
+    ports: dict[int, tuple] = {}
+    for index, port in container.list_of("ports"):
+        number = port.get("containerPort")
+        if isinstance(number, int) and not isinstance(number, bool):
+            ports.setdefault(number, container.field_path("ports", index, "containerPort"))
+    words = _command_words(container)
+    for position, (word, path) in enumerate(words):
+        following = words[position + 1][0] if position + 1 < len(words) else ""
+        for number in _flag_ports(word, following):
+            ports.setdefault(number, path)
+    return ports
+
+
+def _flag_ports(word: str, following: str) -> Iterator[int]:
+    if match := _PORT_FLAG.match(word):
+        value = match["port"] or (following if following.isdigit() else None)
+        if value:
+            yield int(value)
+    elif match := _ADDRESS_FLAG.match(word):
+        value = match["value"] if match["value"] is not None else following
+        if port := _TRAILING_PORT.search(value or ""):
+            yield int(port["port"])
+    for match in _TCP_PORT.finditer(word):
+        yield int(match["port"])
+
+
+def dependencies(pod: PodView) -> list[Dependency]:
+    """Every dependency the manifest shows between two containers of the pod."""
+    found: list[Dependency] = []
+    candidates = pod.with_role(Role.SIDECAR, Role.HELPER, Role.APP)
+    for dependent in pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER):
+        connections = local_connections(dependent)
+        for provider in candidates:
+            if provider is dependent:
+                continue
+            reason = _by_address(connections, provider) or (
+                _by_kind(dependent, provider, pod) if dependent.role is Role.APP else None
+            )
+            if reason is not None:
+                found.append(Dependency(dependent, provider, *reason))
+    return found
+
+
+def _by_address(connections: list[tuple[int, tuple]], provider: Container) -> tuple[str, tuple] | None:
+    listening = listening_ports(provider)
+    for port, path in connections:
+        if port in listening:
+            return f"connects to localhost:{port}, where {provider.label!r} listens", path
+    return None
+
+
+def _by_kind(app: Container, provider: Container, pod: PodView) -> tuple[str, tuple] | None:
+    kind = provider.sidecar.kind if provider.sidecar is not None else None
+    if kind in KIND_NEEDED_FROM_START:
+        return f"needs the {kind} {provider.label!r} from its first request", provider.field_path("name")
+    if kind == "auth-proxy":
+        fronted = {port for port in listening_ports(app)}
+        if any(port in fronted for port, _ in local_connections(provider)):
+            return f"is served through the auth proxy {provider.label!r}", provider.field_path("name")
+    if kind == "secrets-agent" and _shared_volumes(app, provider):
+        return f"reads files that the secrets agent {provider.label!r} renders", provider.field_path("name")
+    return None
+
+
+def _shared_volumes(first: Container, second: Container) -> set[str]:
+    def names(container: Container) -> set[str]:
+        return {m.get("name") for _, m in container.list_of("volumeMounts") if isinstance(m.get("name"), str)}
+
+    return names(first) & names(second)
+
+
+def _words(container: Container) -> Iterator[tuple[str, tuple]]:
+    """Env values, then command and args, each string with its path."""
+    for index, variable in container.list_of("env"):
+        if isinstance(variable.get("value"), str):
+            yield variable["value"], container.field_path("env", index, "value")
+    yield from _command_words(container)
+
+
+def _command_words(container: Container) -> list[tuple[str, tuple]]:
+    words = []
+    for key in ("command", "args"):
+        value = container.spec.get(key)
+        if isinstance(value, list):
+            for index, word in enumerate(value):
+                if isinstance(word, str):
+                    # A shell line (`sh -c "... --port 5432 ..."`) is split into its words.
+                    words.extend((part, container.field_path(key, index)) for part in word.split())
+    return words

@@ -1,0 +1,60 @@
+"""The evidence that one container depends on another."""
+
+from __future__ import annotations
+
+import pytest
+
+from sidecarlint.dependencies import listening_ports, local_connections
+from sidecarlint.pods import Container, Role
+
+
+def container(**spec) -> Container:
+    return Container(spec.get("name", "c"), Role.APP, ("spec", "containers", 0), spec)
+
+
+@pytest.mark.parametrize(
+    "spec, ports",
+    [
+        ({"ports": [{"containerPort": 8080}, {"containerPort": "x"}, {"containerPort": True}]}, {8080}),
+        ({"args": ["--port=5432"]}, {5432}),
+        ({"args": ["--port", "5432"]}, {5432}),
+        ({"args": ["--http-port=9801"]}, {9801}),
+        ({"args": ["--http-address=0.0.0.0:4180"]}, {4180}),
+        ({"args": ["-listen", ":8080"]}, {8080}),
+        ({"args": ["--bind-address", "127.0.0.1:8443"]}, {8443}),
+        ({"args": ["-instances=project:region:db=tcp:5432"]}, {5432}),  # cloud-sql-proxy v1
+        ({"args": ["-instances=p:r:a=tcp:0.0.0.0:3306,p:r:b=tcp:5432"]}, {3306, 5432}),
+        ({"command": ["sh", "-c", "exec proxy --port 7000 --verbose"]}, {7000}),
+        ({"args": ["--port-range=abc", "--import=x"]}, set()),
+        ({"args": ["--upstream=http://127.0.0.1:8080"]}, set()),  # where it connects, not where it listens
+    ],
+)
+def test_listening_ports(spec, ports):
+    assert set(listening_ports(container(**spec))) == ports
+
+
+@pytest.mark.parametrize(
+    "spec, ports",
+    [
+        ({"env": [{"name": "DATABASE_URL", "value": "postgres://u:p@127.0.0.1:5432/db"}]}, [5432]),
+        ({"env": [{"name": "REDIS", "value": "localhost:6379"}]}, [6379]),
+        ({"env": [{"name": "API", "value": "http://[::1]:9000/v1"}]}, [9000]),
+        ({"env": [{"name": "API", "value": "http://localhost/health"}]}, [80]),
+        ({"env": [{"name": "API", "value": "https://localhost"}]}, [443]),
+        ({"env": [{"name": "HOST", "value": "127.0.0.1"}, {"name": "DB_PORT", "value": "5432"}]}, [5432]),
+        ({"args": ["--db=postgres://localhost:6432/app"]}, [6432]),
+        ({"command": ["sh", "-c", "wget -qO- http://localhost:80 | head"]}, [80]),
+        ({"env": [{"name": "HOST", "value": "db.internal:5432"}]}, []),
+        ({"env": [{"name": "HOST", "value": "mylocalhost:5432"}]}, []),
+        ({"env": [{"name": "HOST", "value": "localhost.example.com:5432"}]}, []),
+        ({"env": [{"name": "PORT", "value": "8080"}]}, []),  # a port alone says nothing about localhost
+        ({"env": [{"name": "X", "value": "localhost:99999"}]}, []),
+    ],
+)
+def test_local_connections(spec, ports):
+    assert [port for port, _ in local_connections(container(**spec))] == ports
+
+
+def test_evidence_paths_point_at_the_value():
+    found = local_connections(container(env=[{"name": "A", "value": "x"}, {"name": "B", "value": "localhost:1"}]))
+    assert found == [(1, ("spec", "containers", 0, "env", 1, "value"))]
