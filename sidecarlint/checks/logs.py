@@ -1,0 +1,324 @@
+"""Log shippers beside an app: do they share the app's log volume, read from it, and only read?
+
+A log shipper is a container the catalogue knows as one (Fluent Bit, Fluentd, Filebeat...)
+or a container that follows a file with `tail -f`/`tail -F`, as the Kubernetes logging
+docs' streaming sidecars do. Only shippers beside an app container are judged: a lone
+agent, or one that mounts a hostPath, is a node-level agent reading the node's logs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import shlex
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sidecarlint.checks import CheckContext, Related, Violation, check
+from sidecarlint.pods import Container, PodView, Role
+
+# Volume sources the kubelet always mounts read-only: no container writes logs into them.
+READ_ONLY_SOURCES = ("configMap", "secret", "downwardAPI", "projected")
+# Paths that a `tail -f` follows without shipping a log: `tail -f /dev/null` idles a container.
+NOT_LOG_FILES = ("/dev/", "/proc/", "/sys/")
+_SHELL_OPERATORS = set("|&;()<>")
+_TAIL_OPTIONS_WITH_VALUE = {
+    "-n", "-c", "-s", "--lines", "--bytes", "--sleep-interval", "--pid", "--max-unchanged-stats",
+}
+
+
+@dataclass(frozen=True)
+class Mount:
+    index: int
+    volume: str
+    path: str | None
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class Shipper:
+    container: Container
+    how: str  # what makes it a shipper, for messages: "Fluent Bit" or "tail -F /var/log/app.log"
+    paths: tuple[str, ...] = field(default=())  # absolute files it reads, when its command says
+
+
+def mounts(container: Container) -> list[Mount]:
+    found = []
+    for index, mount in container.list_of("volumeMounts"):
+        name = mount.get("name")
+        if isinstance(name, str):
+            path = mount.get("mountPath")
+            found.append(Mount(index, name, path if isinstance(path, str) else None, mount.get("readOnly") is True))
+    return found
+
+
+def _words(command_line: list[str]) -> list[str]:
+    """Shell words of `command` and `args`, the `sh -c` script split as the shell would."""
+    words: list[str] = []
+    for item in command_line:
+        try:
+            lexer = shlex.shlex(item, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            words.extend(lexer)
+        except ValueError:  # unbalanced quotes: fall back to blanks
+            words.extend(item.split())
+    return words
+
+
+def _is_operator(word: str) -> bool:
+    return bool(word) and set(word) <= _SHELL_OPERATORS
+
+
+def tailed_files(command_line: list[str]) -> list[str] | None:
+    """The files a `tail -f`/`tail -F`/`tail --follow` in the command follows, else None."""
+    words = _words(command_line)
+    following, files = False, []
+    for start, word in enumerate(words):
+        if posixpath.basename(word) != "tail":
+            continue
+        follow, operands = _parse_tail(words[start + 1 :])
+        if follow:
+            following = True
+            files.extend(operands)
+    return files if following else None
+
+
+def _parse_tail(words: list[str]) -> tuple[bool, list[str]]:
+    follow, operands, index, options_done = False, [], 0, False
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if _is_operator(word):
+            break
+        if word.isdigit() and index < len(words) and words[index][:1] in ("<", ">"):
+            break  # the file descriptor of a redirection such as 2>&1
+        if options_done or not word.startswith("-") or word == "-":
+            operands.append(word)
+        elif word == "--":
+            options_done = True
+        elif word.startswith("--"):
+            name = word.split("=", 1)[0]
+            follow = follow or name == "--follow"
+            if name in _TAIL_OPTIONS_WITH_VALUE and "=" not in word:
+                index += 1
+        else:  # a cluster of short options such as -F, -qf, -n+1 or -n 5
+            for position, letter in enumerate(word[1:], start=1):
+                if letter in "fF":
+                    follow = True
+                elif letter in "ncs":
+                    if position == len(word) - 1:
+                        index += 1  # the value is the next word
+                    break  # the rest of the cluster is the value
+    return follow, operands
+
+
+def fluent_bit_tail_paths(command_line: list[str]) -> list[str]:
+    """`path=` properties of Fluent Bit `-i tail` inputs given on the command line."""
+    words = _words(command_line)
+    paths, in_tail, index = [], False, 0
+    while index < len(words):
+        word = words[index]
+        value = words[index + 1] if index + 1 < len(words) else ""
+        if word in ("-i", "--input"):
+            in_tail, index = value == "tail", index + 2
+            continue
+        if word.startswith("--input="):
+            in_tail = word.split("=", 1)[1] == "tail"
+        elif word in ("-o", "--output", "-F", "--filter") or word.startswith(("--output=", "--filter=")):
+            in_tail = False
+        elif in_tail and word in ("-p", "--prop") and value.lower().startswith("path="):
+            paths.extend(part.strip() for part in value.split("=", 1)[1].split(",") if part.strip())
+            index += 2
+            continue
+        elif in_tail and word.lower().startswith("--prop=path="):
+            paths.extend(part.strip() for part in word.split("=", 2)[2].split(",") if part.strip())
+        index += 1
+    return paths
+
+
+def log_shipper(container: Container, pod: PodView) -> Shipper | None:
+    """The container as a log shipper, if the catalogue or its command says it is one."""
+    if not container.runs_alongside_app:
+        return None
+    catalogued = container.sidecar is not None and container.sidecar.kind == "log-shipper"
+    command_line = container.command_line
+    tailed = tailed_files(command_line)
+    if catalogued:
+        paths = [p for p in fluent_bit_tail_paths(command_line) + (tailed or []) if _is_log_path(p)]
+        return Shipper(container, container.sidecar.name, tuple(paths))
+    if tailed is None or container is pod.primary:
+        return None  # not a tail; or the pod's app itself, which tails as a way of idling
+    logs = [p for p in tailed if not p.startswith(NOT_LOG_FILES) and p != "/dev/null"]
+    if not logs:
+        return None  # `tail -f /dev/null` keeps a container alive; it ships nothing
+    return Shipper(container, "tail -f " + " ".join(logs), tuple(p for p in logs if _is_log_path(p)))
+
+
+def _is_log_path(path: str) -> bool:
+    return path.startswith("/") and not path.startswith(NOT_LOG_FILES)
+
+
+def shippers_beside_an_app(pod: PodView) -> Iterator[Shipper]:
+    """Log shippers that run beside an app container, node-level agents left out."""
+    shippers = [s for s in (log_shipper(c, pod) for c in pod.containers) if s is not None]
+    shipping = {id(s.container) for s in shippers}
+    apps = [c for c in pod.with_role(Role.APP) if id(c) not in shipping]
+    if not apps:
+        return  # a lone agent (a DaemonSet's Fluent Bit) has no app beside it
+    host_paths = {name for name, volume in _volumes(pod).items() if "hostPath" in volume}
+    for shipper in shippers:
+        if any(m.volume in host_paths for m in mounts(shipper.container)):
+            continue  # reads the node's files: the node-agent pattern, not a sidecar's
+        yield shipper
+
+
+def _volumes(pod: PodView) -> dict[str, Mapping]:
+    volumes: dict[str, Mapping] = {}
+    for _, volume in pod.volumes:
+        name = volume.get("name")
+        if isinstance(name, str):
+            volumes.setdefault(name, volume)
+    return volumes
+
+
+def shared_mounts(shipper: Shipper, pod: PodView) -> dict[str, list[Container]]:
+    """Volumes (that can hold logs) the shipper mounts along with other containers, and who."""
+    volumes = _volumes(pod)
+    shared: dict[str, list[Container]] = {}
+    for mount in mounts(shipper.container):
+        volume = volumes.get(mount.volume, {})
+        if any(source in volume for source in READ_ONLY_SOURCES):
+            continue
+        others = [
+            other
+            for other in pod.containers
+            if other is not shipper.container
+            and other.role is not Role.EPHEMERAL
+            and any(m.volume == mount.volume for m in mounts(other))
+        ]
+        if others:
+            shared.setdefault(mount.volume, others)
+    return shared
+
+
+def _components(path: str) -> list[str]:
+    return [part for part in posixpath.normpath(path).split("/") if part]
+
+
+def path_under(path: str, mount_path: str) -> bool:
+    """Whether `path` (which may hold globs) lies in or at `mount_path`."""
+    file_parts, mount_parts = _components(path), _components(mount_path)
+    if len(file_parts) < len(mount_parts):
+        return False
+    return all(fnmatch.fnmatchcase(m, f) for f, m in zip(file_parts, mount_parts))
+
+
+def _holding_volume(path: str, container: Container) -> set[str]:
+    """The volumes a path lies in: those of the deepest mounts that contain it."""
+    holding = [m for m in mounts(container) if m.path is not None and path_under(path, m.path)]
+    if not holding:
+        return set()
+    deepest = max(len(_components(m.path)) for m in holding)
+    return {m.volume for m in holding if len(_components(m.path)) == deepest}
+
+
+def _names(containers: list[Container]) -> str:
+    labels = [repr(c.label) for c in containers]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+@check("log-shipper-shared-volume")
+def log_shipper_shared_volume(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    for shipper in shippers_beside_an_app(pod):
+        container = shipper.container
+        shared = shared_mounts(shipper, pod)
+        if not shared:
+            if shipper.paths or _is_tail(shipper):
+                reads = ", ".join(shipper.paths) if shipper.paths else f"a file ({shipper.how})"
+                yield Violation(
+                    container.field_path("name"),
+                    f"log shipper {container.label!r} follows {reads} but shares no volume with any "
+                    "other container: that is a file in its own filesystem, which the app never "
+                    "writes to, so it ships nothing",
+                    container.name,
+                )
+                continue
+            if container.list_of("ports"):
+                continue  # it listens on a port: the app may send it logs over the network
+            written = _app_log_mounts(shipper, pod)
+            if written:
+                other, mount = written[0]
+                yield Violation(
+                    container.field_path("name"),
+                    f"log shipper {container.label!r} shares no volume with any other container, while "
+                    f"{other.label!r} writes to volume {mount.volume!r} at {mount.path}: the shipper "
+                    "cannot read those files, so it ships none of them",
+                    container.name,
+                    _related_mount(other, mount.volume),
+                )
+            continue
+        outside = [p for p in shipper.paths if not _holding_volume(p, container) & shared.keys()]
+        if not outside:
+            continue
+        where = ", ".join(
+            f"{name!r} at {m.path}" for name in shared for m in mounts(container) if m.volume == name and m.path
+        )
+        yield Violation(
+            container.field_path("name"),
+            f"log shipper {container.label!r} reads {', '.join(outside)}, which "
+            f"{'lies' if len(outside) == 1 else 'lie'} under none of the volumes it shares with other "
+            f"containers ({where}): it follows a file in its own filesystem, which the app never writes to",
+            container.name,
+        )
+
+
+def _app_log_mounts(shipper: Shipper, pod: PodView) -> list[tuple[Container, Mount]]:
+    """Writable mounts of other running containers at a log path (a directory named *log*)."""
+    volumes = _volumes(pod)
+    found = []
+    for other in pod.with_role(Role.APP, Role.HELPER, Role.SIDECAR):
+        if other is shipper.container:
+            continue
+        for mount in mounts(other):
+            volume = volumes.get(mount.volume, {})
+            if mount.read_only or mount.path is None or any(s in volume for s in READ_ONLY_SOURCES):
+                continue
+            if any("log" in part.lower() for part in _components(mount.path)):
+                found.append((other, mount))
+    return found
+
+
+def _is_tail(shipper: Shipper) -> bool:
+    return shipper.how.startswith("tail ")
+
+
+@check("log-shipper-writable-mount")
+def log_shipper_writable_mount(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    for shipper in shippers_beside_an_app(pod):
+        container = shipper.container
+        shared = shared_mounts(shipper, pod)
+        for mount in mounts(container):
+            if mount.volume not in shared or mount.read_only:
+                continue
+            others = shared[mount.volume]
+            first = others[0]
+            yield Violation(
+                container.field_path("volumeMounts", mount.index, "name"),
+                f"log shipper {container.label!r} mounts the volume {mount.volume!r} that it shares with "
+                f"{_names(others)} read-write: it only needs to read the logs, and can now truncate "
+                "or delete them",
+                container.name,
+                _related_mount(first, mount.volume),
+            )
+
+
+def _related_mount(other: Container, volume: str) -> tuple[Related, ...]:
+    for mount in mounts(other):
+        if mount.volume == volume:
+            return (
+                Related(
+                    other.field_path("volumeMounts", mount.index, "name"),
+                    f"container {other.label!r} mounts {volume!r} here",
+                ),
+            )
+    return ()

@@ -1,0 +1,101 @@
+"""Pod volumes: emptyDirs that two containers fill without a bound, and volumes nobody mounts."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+
+from sidecarlint.checks import CheckContext, Violation, check
+from sidecarlint.pods import Container, PodView, Role
+from sidecarlint.quantities import parse_quantity
+
+
+def _mounted_by(pod: PodView, name: str, roles: tuple[Role, ...], writable: bool = False) -> list[Container]:
+    return [
+        container
+        for container in pod.with_role(*roles)
+        if any(
+            mount.get("name") == name and not (writable and mount.get("readOnly") is True)
+            for _, mount in container.list_of("volumeMounts")
+        )
+    ]
+
+
+def _names(containers: list[Container]) -> str:
+    labels = [repr(c.label) for c in containers]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _storage_bounded(pod: PodView) -> bool:
+    """Every container sets limits.ephemeral-storage, so the kubelet bounds the whole pod.
+
+    "For pod-level isolation the kubelet works out an overall Pod storage limit by summing
+    the limits for the containers in that Pod" and counts the pod's emptyDir volumes in it.
+    """
+    containers = pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER)
+    for container in containers:
+        resources = container.spec.get("resources")
+        limits = resources.get("limits") if isinstance(resources, Mapping) else None
+        amount = parse_quantity(limits.get("ephemeral-storage")) if isinstance(limits, Mapping) else None
+        if amount is None or amount <= 0:
+            return False
+    return bool(containers)
+
+
+@check("shared-volume-size")
+def shared_volume_size(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    running = (Role.SIDECAR, Role.APP, Role.HELPER)  # init containers only seed a volume
+    for index, volume in pod.volumes:
+        name = volume.get("name")
+        if not isinstance(name, str) or "emptyDir" not in volume:
+            continue
+        source = volume.get("emptyDir")
+        source = source if isinstance(source, Mapping) else {}  # `emptyDir:` with no value is {}
+        if source.get("sizeLimit") is not None:
+            continue
+        if source.get("medium") == "Memory":
+            users = _mounted_by(pod, name, (Role.INIT,) + running)
+            if users:
+                yield Violation(
+                    pod.field_path("volumes", index, "name"),
+                    f"memory-backed emptyDir {name!r} (mounted by {_names(users)}) sets no sizeLimit: "
+                    "the tmpfs may grow to the node's allocatable memory, and every file written to it "
+                    "counts against the memory limit of the container that writes it",
+                )
+            continue
+        users = _mounted_by(pod, name, running)
+        if len(users) < 2 or not _mounted_by(pod, name, running, writable=True) or _storage_bounded(pod):
+            continue
+        yield Violation(
+            pod.field_path("volumes", index, "name"),
+            f"emptyDir {name!r} is shared by {_names(users)} and sets no sizeLimit: only the node's "
+            "free ephemeral storage bounds what they write there, and when it runs short the "
+            "kubelet evicts pods from the node",
+        )
+
+
+@check("volume-mounted")
+def volume_mounted(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    used: dict[str, Container] = {}  # mounted name -> the first container that mounts it
+    for container in pod.containers:
+        for key in ("volumeMounts", "volumeDevices"):
+            for _, item in container.list_of(key):
+                if isinstance(item.get("name"), str):
+                    used.setdefault(item["name"], container)
+    declared = pod.volume_names
+    stray = sorted(name for name in used if name not in declared)  # mounts naming no volume
+    for index, volume in pod.volumes:
+        name = volume.get("name")
+        if not isinstance(name, str) or name in used:
+            continue
+        close = difflib.get_close_matches(name, stray, n=1)
+        hint = (
+            f"; container {used[close[0]].label!r} mounts {close[0]!r} instead, a name no volume has"
+            if close
+            else ": it is set up for nothing, or a mount was forgotten"
+        )
+        yield Violation(
+            pod.field_path("volumes", index, "name"),
+            f"volume {name!r} is mounted by no container (no volumeMounts or volumeDevices entry "
+            f"names it){hint}",
+        )
