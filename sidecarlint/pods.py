@@ -113,7 +113,7 @@ class PodView:
         names = {item.get("name") for _, item in self.volumes}
         claims_path = self.workload.volume_claim_templates_path
         if claims_path is not None:
-            for _, claim in mapping_items(_get_path(self.object.data, claims_path)):
+            for _, claim in mapping_items(get_path(self.object.data, claims_path)):
                 metadata = claim.get("metadata")
                 if isinstance(metadata, Mapping):
                     names.add(metadata.get("name"))
@@ -137,7 +137,7 @@ def pod_views(
     for kind in kinds:
         if not kind.matches(obj.api_version, obj.kind):
             continue
-        spec = _get_path(obj.data, kind.pod_spec_path)
+        spec = get_path(obj.data, kind.pod_spec_path)
         if isinstance(spec, Mapping):
             yield build_pod_view(obj, kind, spec, catalogue)
         return
@@ -187,11 +187,12 @@ def _primary(containers: tuple[Container, ...], annotations: Mapping) -> Contain
 
 def _pod_metadata(data: Mapping, pod_spec_path: tuple, key: str) -> Mapping:
     """Annotations or labels of the pod: the template's metadata, or the object's for a bare Pod."""
-    value = _get_path(data, pod_spec_path[:-1] + ("metadata", key))
+    value = get_path(data, pod_spec_path[:-1] + ("metadata", key))
     return value if isinstance(value, Mapping) else {}
 
 
-def _get_path(data: Any, path: tuple) -> Any:
+def get_path(data: Any, path: tuple) -> Any:
+    """The value at `path` in plain data, or None where the path leaves the mappings."""
     for key in path:
         if not isinstance(data, Mapping):
             return None

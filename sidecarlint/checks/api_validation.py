@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sidecarlint.checks import CheckContext, Related, Violation, check
-from sidecarlint.pods import PROBE_FIELDS, Container, PodView, Role
+from sidecarlint.pods import PROBE_FIELDS, Container, PodView, Role, get_path
 
 # SidecarContainers (KEP-753): alpha, off by default, in 1.28; beta, on by default, from 1.29.
 SIDECARS_ALPHA = (1, 28)
@@ -29,14 +29,6 @@ LIFECYCLE_HOOKS = ("postStart", "preStop")
 def _list_name(container: Container) -> str:
     """`initContainers[0]`, `containers[1]`: where a container is declared in the pod spec."""
     return f"{container.path[-2]}[{container.path[-1]}]"
-
-
-def _get(data: Any, path: tuple) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 @check("duplicate-container-name")
@@ -212,7 +204,7 @@ def job_restart_policy(pod: PodView, params: Mapping, context: CheckContext) -> 
                 '(spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"): '
                 "a Job's pods must be allowed to finish",
             )
-        elif value == "OnFailure" and isinstance(_get(pod.object.data, job_spec + ("podFailurePolicy",)), Mapping):
+        elif value == "OnFailure" and isinstance(get_path(pod.object.data, job_spec + ("podFailurePolicy",)), Mapping):
             yield Violation(
                 path,
                 f"the {kind} sets a podFailurePolicy, which the API server accepts only with restartPolicy "
@@ -270,7 +262,7 @@ def _named_ports(container: Container) -> Iterator[tuple[str, str, str, tuple]]:
     lifecycle = container.spec.get("lifecycle")
     if isinstance(lifecycle, Mapping):
         for hook in LIFECYCLE_HOOKS:
-            action = _get(lifecycle, (hook, "httpGet"))
+            action = get_path(lifecycle, (hook, "httpGet"))
             if isinstance(action, Mapping) and _is_port_name(action.get("port")):
                 yield hook, "httpGet", action["port"], container.field_path("lifecycle", hook, "httpGet", "port")
 
