@@ -28,6 +28,8 @@ class UsageError(Exception):
 @dataclass(frozen=True)
 class OutputOptions:
     colour: bool
+    fail_on: str = "warning"  # junit: findings at or above it fail their test case
+    sarif_category: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,8 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="files or directories to lint (directories: *.yaml and *.yml, recursively); "
         "'-' reads standard input; default: the current directory",
     )
-    parser.add_argument("--format", default="text", help="output format: text or json (default: text)")
+    parser.add_argument(
+        "--format",
+        default="text",
+        help="output format: text, json, sarif (GitHub code scanning), github (workflow annotations) "
+        "or junit (default: text)",
+    )
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument(
+        "--sarif-category",
+        metavar="NAME",
+        help="with --format sarif: the category of this analysis (runs[0].automationDetails.id), "
+        "to upload several SARIF files for one commit, as in a monorepo",
+    )
     parser.add_argument(
         "--fail-on",
         choices=("error", "warning", "note"),
@@ -111,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     reporter = reporters.get(args.format)
     if reporter is None:
         raise UsageError(f"--format: unknown format {args.format!r}; choose from {', '.join(sorted(reporters))}")
+    if args.sarif_category is not None and args.format != "sarif":
+        raise UsageError("--sarif-category: only --format sarif has a category")
     selected = select_rules(rules, _names(args.select), _names(args.ignore))
     try:
         sources = discover(args.paths or ["."])
@@ -175,13 +190,13 @@ def select_rules(rules: dict, select: list[str] | None, ignore: list[str] | None
 
 def _write_report(reporter, result, args) -> None:
     if args.output is None:
-        reporter.write(result, sys.stdout, OutputOptions(colour=_use_colour(args.color, sys.stdout)))
+        reporter.write(result, sys.stdout, _options(args, colour=_use_colour(args.color, sys.stdout)))
         sys.stdout.flush()
         return
     directory = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(directory):
         raise UsageError(f"--output: the directory {directory} does not exist")
-    options = OutputOptions(colour=args.color == "always")
+    options = _options(args, colour=args.color == "always")
     if os.path.exists(args.output) and not os.path.isfile(args.output):
         # /dev/stdout, a pipe, a device: write to it, never replace it.
         with open(args.output, "w", encoding="utf-8") as stream:
@@ -196,6 +211,10 @@ def _write_report(reporter, result, args) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _options(args, colour: bool) -> OutputOptions:
+    return OutputOptions(colour=colour, fail_on=args.fail_on, sarif_category=args.sarif_category)
 
 
 def _use_colour(choice: str, stream: TextIO) -> bool:

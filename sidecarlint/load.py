@@ -6,11 +6,16 @@ given twice (PyYAML silently keeps the last one; Kubernetes' strict decoding rej
 aliases that expand without bound, tags that must never be constructed. Positions are not
 computed here: `sidecarlint.positions` resolves a path against the node tree, and only for
 the fields a finding points at.
+
+A Helm chart template is not a manifest until Helm renders it: a file whose Go template
+actions (`{{ .Values.image }}`, `{{- include ... }}`) are what keeps it from being read as
+YAML is skipped whole, with one `template` problem, instead of an `invalid-yaml` error.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +63,7 @@ class Document:
 class LoadProblem:
     """Something wrong with the file itself, found while reading it."""
 
-    kind: str  # "syntax" | "duplicate-key" | "too-complex" | "unreadable"
+    kind: str  # "syntax" | "duplicate-key" | "too-complex" | "unreadable" | "template"
     message: str
     span: Span
     document: int | None = None
@@ -80,6 +85,15 @@ class _TooComplex(Exception):
 
 def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFile:
     """Compose every document of `text` and build its data; never raises on bad input."""
+    loaded = _load_yaml(text, source, loader)
+    if "{{" in text:  # the cheap test first: almost no manifest holds a template action
+        template = _template_problem(text, loaded, loader)
+        if template is not None:
+            return LoadedFile(source, problems=[template])
+    return loaded
+
+
+def _load_yaml(text: str, source: str, loader: type) -> LoadedFile:
     loaded = LoadedFile(source)
     last = -1  # the last document composed; a syntax error is in the one after it
     try:
@@ -94,6 +108,90 @@ def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFil
             LoadProblem("too-complex", "the YAML is nested too deeply to read", Span.start())
         )
     return loaded
+
+
+# A Go template action as Helm writes them; it may span lines (`{{/* a comment */}}`).
+_TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_MASK = "\ue000"  # stands in for the characters of an action while the file is re-read
+
+
+def _template_problem(text: str, loaded: LoadedFile, loader: type) -> LoadProblem | None:
+    """A `template` problem when the file's template actions are what make it unreadable.
+
+    Two cases: the file is not YAML, but it is once its actions are taken out (a genuine
+    syntax error elsewhere stays an `invalid-yaml` error); or it parses only because YAML
+    reads an action in a value's place (`name: {{ .Release.Name }}`) as a mapping inside a
+    mapping, which no Kubernetes object can hold. Actions inside strings (a Vault agent
+    template in an annotation, an alert's description) are data: such a file is linted.
+    """
+    actions = list(_TEMPLATE_ACTION.finditer(text))
+    if not actions:
+        return None
+    if any(problem.kind == "syntax" for problem in loaded.problems):
+        if not _parses(_without_actions(text), loader):
+            return None
+    else:
+        starts = {_line_column(text, action.start()) for action in actions}
+        if not any(_mappings_starting_at(document.root, starts) for document in loaded.documents):
+            return None
+    first = actions[0]
+    line, column = _line_column(text, first.start())
+    end_line, end_column = _line_column(text, first.end())
+    return LoadProblem(
+        "template",
+        f"skipped: a Helm chart template, not a manifest; its template actions, such as "
+        f"{_shorten(first.group())}, are not YAML until Helm renders the chart",
+        Span(line, column, end_line, end_column),
+    )
+
+
+def _without_actions(text: str) -> str:
+    """The text with every action blanked: a line holding only actions becomes empty."""
+    masked = _TEMPLATE_ACTION.sub(lambda action: re.sub(r"[^\n]", _MASK, action.group()), text)
+    lines = []
+    for line in masked.split("\n"):
+        if _MASK in line and not line.replace(_MASK, "").strip():
+            line = ""
+        lines.append(line.replace(_MASK, "x"))
+    return "\n".join(lines)
+
+
+def _parses(text: str, loader: type) -> bool:
+    try:
+        for _ in yaml.compose_all(text, Loader=loader):
+            pass
+    except (yaml.YAMLError, RecursionError):
+        return False
+    return True
+
+
+def _mappings_starting_at(root: yaml.Node, starts: set[tuple[int, int]]) -> bool:
+    """Whether a mapping node starts where an action does (each node visited once)."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            if (node.start_mark.line + 1, node.start_mark.column + 1) in starts:
+                return True
+            pending.extend(part for pair in node.value for part in pair)
+        else:
+            pending.extend(node.value)
+    return False
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column (in code points) of a character offset."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _shorten(action: str, limit: int = 40) -> str:
+    action = " ".join(action.split())
+    return action if len(action) <= limit else action[: limit - 7] + " ... }}"
 
 
 def load_bytes(raw: bytes, source: str, loader: type = DefaultLoader) -> LoadedFile:

@@ -29,4 +29,7 @@ def sidecarlint_reporters() -> list[Reporter]:
     return [
         Reporter("text", "one line a finding, grouped by file, for people", "sidecarlint.reporters.text:write"),
         Reporter("json", "one JSON object, for scripts (see docs/output.md)", "sidecarlint.reporters.json_report:write"),
+        Reporter("sarif", "SARIF 2.1.0, for GitHub code scanning", "sidecarlint.reporters.sarif:write"),
+        Reporter("github", "GitHub Actions workflow commands: one annotation a finding", "sidecarlint.reporters.github:write"),
+        Reporter("junit", "JUnit XML: a test case for each file and rule, for CI systems", "sidecarlint.reporters.junit:write"),
     ]

@@ -27,11 +27,12 @@ def format_finding(finding: Finding, colour: bool = False) -> str:
         severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
         rule = f"{_DIM}{rule}{_RESET}"
     line = f"{place} {severity} {rule} {finding.message}"
-    context = _context(finding)
+    context = object_context(finding)
     return f"{line} ({context})" if context else line
 
 
-def _context(finding: Finding) -> str:
+def object_context(finding: Finding) -> str:
+    """`Kind/name, container c`: what the finding is about, for formats that show it."""
     parts = []
     if finding.object is not None:
         parts.append(finding.object.describe())
