@@ -30,6 +30,7 @@ class OutputOptions:
     colour: bool
     fail_on: str = "warning"  # junit: findings at or above it fail their test case
     sarif_category: str | None = None
+    show_suppressed: bool = False  # text: list suppressed findings too
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,16 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fail-on",
         choices=("error", "warning", "note"),
-        default="warning",
-        help="lowest severity that makes the exit status 1 (default: warning)",
+        default=None,
+        help="lowest severity that makes the exit status 1 (default: warning, or the configuration's)",
     )
     parser.add_argument("--select", action="append", metavar="RULE,...", help="run only these rules")
     parser.add_argument("--ignore", action="append", metavar="RULE,...", help="do not run these rules")
     parser.add_argument(
         "--kubernetes-version",
-        default="1.34",
+        default=None,
         metavar="MAJOR.MINOR",
-        help="the Kubernetes version the manifests target (default: 1.34)",
+        help="the Kubernetes version the manifests target (default: 1.34, or the configuration's)",
     )
     parser.add_argument(
         "--color",
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour the text output: auto (a terminal, unless NO_COLOR is set), always or never",
     )
+    parser.add_argument("--config", metavar="FILE", help="read the configuration from FILE (default: "
+                        ".sidecarlint.yaml, .sidecarlint.yml or pyproject.toml, searched upwards to the repository root)")
+    parser.add_argument("--no-config", action="store_true", help="ignore every configuration file")
+    parser.add_argument("--show-suppressed", action="store_true", help="list suppressed findings too (text output)")
+    parser.add_argument("--no-plugins", action="store_true", help="load only the built-in checks, rules and formats")
+    parser.add_argument("--list-plugins", action="store_true", help="list the plugins that are loaded, and exit")
     parser.add_argument(
         "--list-rules", action="store_true", help="list every rule (name, severity, summary) and exit; with --format json too"
     )
@@ -103,51 +110,98 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so that --help and --version stay instant.
+    from sidecarlint.config import ConfigError
     from sidecarlint.discover import MissingPathError, discover
     from sidecarlint.engine import Linter
     from sidecarlint.findings import INTERNAL_ERROR, Severity
     from sidecarlint.plugins import PluginError, default_registry
     from sidecarlint.rules import RuleError, parse_version
+    from sidecarlint.settings import resolve
 
     try:
-        version = parse_version(args.kubernetes_version)
+        version = parse_version(args.kubernetes_version) if args.kubernetes_version else None
     except ValueError as error:
         raise UsageError(f"--kubernetes-version: {error}") from None
     try:
-        registry = default_registry()
-        rules = registry.rules
+        registry = default_registry(load_entry_points=not args.no_plugins)
         reporters = registry.reporters
-    except (RuleError, PluginError) as error:
+        if args.list_plugins:
+            return _list_plugins(registry)
+        config = _config(args, registry.rules)
+        settings = resolve(
+            registry,
+            config,
+            select=_names(args.select),
+            ignore=_names(args.ignore),
+            kubernetes_version=version,
+            fail_on=Severity(args.fail_on) if args.fail_on else None,
+        )
+    except (RuleError, PluginError, ConfigError) as error:
         raise UsageError(str(error)) from None
     if args.list_rules or args.explain:
-        return _describe_rules(registry, args)
+        return _describe_rules(registry, settings.rules, args)
     reporter = reporters.get(args.format)
     if reporter is None:
         raise UsageError(f"--format: unknown format {args.format!r}; choose from {', '.join(sorted(reporters))}")
     if args.sarif_category is not None and args.format != "sarif":
         raise UsageError("--sarif-category: only --format sarif has a category")
-    selected = select_rules(rules, _names(args.select), _names(args.ignore))
     try:
         sources = discover(args.paths or ["."])
     except MissingPathError as error:
         raise UsageError(str(error)) from None
+    sources = [source for source in sources if not _excluded(source, config)]
 
-    result = Linter(registry, selected, version).lint_sources(sources)
+    linter = Linter(registry, settings.selected, settings.kubernetes_version, config=config, known_rules=settings.rules)
+    result = linter.lint_sources(sources)
     try:
-        _write_report(reporter, result, args)
+        _write_report(reporter, result, args, settings.fail_on)
     except BrokenPipeError:  # `sidecarlint . | head`: the reader left; the exit code still counts
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
     if any(finding.rule == INTERNAL_ERROR for finding in result.findings):
         return EXIT_USAGE
-    threshold = Severity(args.fail_on).rank
+    threshold = settings.fail_on.rank
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
 
 
-def _describe_rules(registry, args) -> int:
+def _config(args, rules):
+    """The configuration named by --config, found from here upwards, or none with --no-config."""
+    from pathlib import Path
+
+    from sidecarlint.config import Config, find_config, load_config
+
+    if args.no_config:
+        return Config()
+    if args.config is not None:
+        path = Path(args.config)
+        if not path.is_file():
+            raise UsageError(f"--config: {args.config}: no such file")
+    else:
+        path = find_config(Path.cwd())
+        if path is None:
+            return Config()
+    return load_config(path, rules)
+
+
+def _excluded(source, config) -> bool:
+    """`exclude` globs apply to walked files and to files named on the command line alike."""
+    if source.path is None or not config.exclude:
+        return False
+    relative = os.path.relpath(os.path.abspath(source.path), config.root)
+    return config.is_excluded(relative)
+
+
+def _list_plugins(registry) -> int:
+    for name, plugin in sorted(registry.manager.list_name_plugin(), key=lambda pair: str(pair[0])):
+        origin = getattr(plugin, "__name__", type(plugin).__name__)
+        builtin = origin.startswith("sidecarlint.")
+        sys.stdout.write(f"{name}  ({'built-in' if builtin else origin})\n")
+    return EXIT_OK
+
+
+def _describe_rules(registry, rules, args) -> int:
     from sidecarlint import ruledocs
 
-    rules = registry.rules
     if args.format not in ("text", "json"):
         raise UsageError(f"--format: rules are described as text or json, not {args.format!r}")
     if args.list_rules:
@@ -179,24 +233,15 @@ def _names(values: list[str] | None) -> list[str] | None:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
-def select_rules(rules: dict, select: list[str] | None, ignore: list[str] | None) -> list:
-    for option, names in (("--select", select), ("--ignore", ignore)):
-        for name in names or ():
-            if name not in rules:
-                raise UsageError(f"{option}: unknown rule {name!r}{_did_you_mean(name, rules)}")
-    chosen = [rules[name] for name in sorted(rules) if select is None or name in select]
-    return [rule for rule in chosen if rule.name not in (ignore or ())]
-
-
-def _write_report(reporter, result, args) -> None:
+def _write_report(reporter, result, args, fail_on) -> None:
     if args.output is None:
-        reporter.write(result, sys.stdout, _options(args, colour=_use_colour(args.color, sys.stdout)))
+        reporter.write(result, sys.stdout, _options(args, fail_on, colour=_use_colour(args.color, sys.stdout)))
         sys.stdout.flush()
         return
     directory = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(directory):
         raise UsageError(f"--output: the directory {directory} does not exist")
-    options = _options(args, colour=args.color == "always")
+    options = _options(args, fail_on, colour=args.color == "always")
     if os.path.exists(args.output) and not os.path.isfile(args.output):
         # /dev/stdout, a pipe, a device: write to it, never replace it.
         with open(args.output, "w", encoding="utf-8") as stream:
@@ -213,8 +258,10 @@ def _write_report(reporter, result, args) -> None:
         raise
 
 
-def _options(args, colour: bool) -> OutputOptions:
-    return OutputOptions(colour=colour, fail_on=args.fail_on, sarif_category=args.sarif_category)
+def _options(args, fail_on, colour: bool) -> OutputOptions:
+    return OutputOptions(
+        colour=colour, fail_on=str(fail_on), sarif_category=args.sarif_category, show_suppressed=args.show_suppressed
+    )
 
 
 def _use_colour(choice: str, stream: TextIO) -> bool:

@@ -6,18 +6,23 @@ object it was looking at, naming the rule, and the other rules go on.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from sidecarlint import suppressions
+from sidecarlint.catalogue import Catalogue
 from sidecarlint.checks import CheckContext, Violation
+from sidecarlint.config import Config
 from sidecarlint.discover import Source
 from sidecarlint.findings import INTERNAL_ERROR, Finding, ObjectRef, RelatedLocation, Severity
 from sidecarlint.load import Document, LoadedFile, LoadProblem, load_bytes
 from sidecarlint.objects import KubeObject, objects_in
 from sidecarlint.plugins import Registry
-from sidecarlint.pods import pod_views
+from sidecarlint.pods import PodView, pod_views
 from sidecarlint.positions import Span
 from sidecarlint.rules import Rule
+from sidecarlint.suppressions import Suppressed, Suppression
 
 DEFAULT_KUBERNETES_VERSION = (1, 34)
 
@@ -27,43 +32,103 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)  # the rules that ran
+    suppressed: list[Suppressed] = field(default_factory=list)
 
     @property
     def has_internal_error(self) -> bool:
         return any(finding.rule == INTERNAL_ERROR for finding in self.findings)
 
 
+@dataclass
+class FileResult:
+    findings: list[Finding]
+    suppressed: list[Suppressed]
+
+
 class Linter:
-    def __init__(self, registry: Registry, rules: Sequence[Rule], kubernetes_version=DEFAULT_KUBERNETES_VERSION):
-        self.registry = registry
+    """Runs rules over files. The configuration adds workload kinds and sidecars, and
+    per-path ignores; its severities, params and custom rules are already in `rules`."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        rules: Sequence[Rule],
+        kubernetes_version=DEFAULT_KUBERNETES_VERSION,
+        *,
+        config: Config | None = None,
+        known_rules: Iterable[str] | None = None,
+    ):
+        self.config = config or Config()
         self.rules = [rule for rule in rules if rule.applies_to(kubernetes_version)]
         self.context = CheckContext(kubernetes_version)
-        self._file_rules = [rule for rule in self.rules if rule.check.scope == "file"]
-        self._pod_rules = [rule for rule in self.rules if rule.check.scope == "pod"]
+        self.known_rules = set(known_rules if known_rules is not None else registry.rules)
+        # The configuration's own sidecars and kinds come first, so they win over the built-ins.
+        self.workload_kinds = [*self.config.workload_kinds, *registry.workload_kinds]
+        self.catalogue = Catalogue((*self.config.sidecars, *registry.catalogue.entries))
 
     def lint_sources(self, sources: Iterable[Source]) -> LintResult:
         result = LintResult(rules=list(self.rules))
         for source in sources:
             result.files.append(source.display)
-            result.findings.extend(self.lint_file(read_source(source)))
+            skip = self.config.ignored_for(_relative(source, self.config))
+            outcome = self.lint_file(read_source(source), skip)
+            result.findings.extend(outcome.findings)
+            result.suppressed.extend(outcome.suppressed)
         result.findings.sort(key=Finding.sort_key)
+        result.suppressed.sort(key=lambda s: s.finding.sort_key())
         return result
 
-    def lint_file(self, loaded: LoadedFile) -> list[Finding]:
+    def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset()) -> FileResult:
+        rules = [rule for rule in self.rules if rule.name not in skip]
         findings = [
             finding
-            for rule in self._file_rules
+            for rule in rules
+            if rule.check.scope == "file"
             for finding in self._run(rule, loaded, loaded.source, None, None)
         ]
+        pod_rules = [rule for rule in rules if rule.check.scope == "pod"]
+        directives = list(loaded.suppressions)
+        suppressed: list[Suppressed] = []
         for document in loaded.documents:
-            findings.extend(self.lint_document(document))
-        return findings
+            for obj in objects_in(document):
+                annotations = _annotation_directives(obj, document)
+                directives.extend(annotations)
+                for pod in pod_views(obj, self.workload_kinds, self.catalogue):
+                    pod_annotations = _pod_annotation_directives(pod, obj, document)
+                    directives.extend(pod_annotations)
+                    for rule in pod_rules:
+                        for finding in self._run(rule, pod, document.source, document, obj):
+                            hit = _covering(annotations + pod_annotations, finding)
+                            if hit is None:
+                                findings.append(finding)
+                            else:
+                                suppressed.append(_silence(hit, finding))
+        findings = self._apply_comments(loaded, directives, findings, suppressed)
+        findings.extend(self._audit(loaded, directives, {rule.name for rule in rules}))
+        return FileResult(findings, suppressed)
 
-    def lint_document(self, document: Document) -> Iterator[Finding]:
-        for obj in objects_in(document):
-            for pod in pod_views(obj, self.registry.workload_kinds, self.registry.catalogue):
-                for rule in self._pod_rules:
-                    yield from self._run(rule, pod, document.source, document, obj)
+    def _apply_comments(self, loaded, directives, findings, suppressed) -> list[Finding]:
+        comments = [d for d in directives if d.how in ("comment", "file comment")]
+        if not comments:
+            return findings
+        kept = []
+        for finding in findings:
+            line = _container_line(loaded, finding)
+            hit = next((c for c in comments if suppressions.matches_comment(c, finding, line)), None)
+            if hit is None:
+                kept.append(finding)
+            else:
+                suppressed.append(_silence(hit, finding))
+        return kept
+
+    def _audit(self, loaded: LoadedFile, directives: list[Suppression], ran: set[str]) -> Iterator[Finding]:
+        """Suppressions without a reason, naming no rule, or silencing nothing."""
+        audits = [rule for rule in self.rules if rule.check.scope == "suppressions"]
+        if not audits or not directives:
+            return
+        found = suppressions.problems(directives, ran, self.known_rules)
+        for rule in audits:
+            yield from self._run(rule, found, loaded.source, None, None)
 
     def _run(self, rule: Rule, subject, source: str, document: Document | None, obj: KubeObject | None):
         ref = ObjectRef(obj.kind, obj.name, obj.namespace) if obj is not None else None
@@ -74,6 +139,53 @@ class Linter:
             return
         for violation in violations:
             yield _finding(rule, violation, source, document, ref)
+
+
+def _relative(source: Source, config: Config) -> str:
+    """The source's path relative to the configuration's directory, for its path globs."""
+    if source.path is None:
+        return source.display
+    try:
+        return os.path.relpath(os.path.abspath(source.path), config.root)
+    except ValueError:  # another drive on Windows
+        return source.display
+
+
+def _annotation_directives(obj: KubeObject, document: Document) -> list[Suppression]:
+    metadata = obj.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict):
+        return []
+    base = obj.path + ("metadata", "annotations")
+    return suppressions.annotation_directives(annotations, lambda key: document.span(base + (key,)))
+
+
+def _pod_annotation_directives(pod: PodView, obj: KubeObject, document: Document) -> list[Suppression]:
+    if pod.metadata_path == obj.path + ("metadata",):  # a bare Pod: the object's own annotations
+        return []
+    base = pod.metadata_path + ("annotations",)
+    return suppressions.annotation_directives(pod.annotations, lambda key: document.span(base + (key,)))
+
+
+def _covering(directives: list[Suppression], finding: Finding) -> Suppression | None:
+    for directive in directives:
+        if finding.rule in directive.rules and directive.covers_container(finding.container):
+            return directive
+    return None
+
+
+def _silence(directive: Suppression, finding: Finding) -> Suppressed:
+    directive.used.add(finding.rule)
+    return Suppressed(finding, directive.reason, directive.how)
+
+
+def _container_line(loaded: LoadedFile, finding: Finding) -> int | None:
+    """The first line of the container a finding is about, for comments that cover a container."""
+    path = suppressions.container_path(finding.field_path)
+    if path is None or finding.document is None:
+        return None
+    document = next((d for d in loaded.documents if d.index == finding.document), None)
+    return document.span(path).line if document is not None else None
 
 
 def read_source(source: Source) -> LoadedFile:

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from sidecarlint.positions import Span, span_of
+from sidecarlint.suppressions import Suppression, comment_directives
 
 try:  # libyaml is several times faster; the pure-Python loader gives the same results
     from yaml import CSafeLoader as DefaultLoader
@@ -75,6 +76,7 @@ class LoadedFile:
     source: str
     documents: list[Document] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)  # `# sidecarlint: ignore[...]`
 
 
 class _TooComplex(Exception):
@@ -90,6 +92,7 @@ def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFil
         template = _template_problem(text, loaded, loader)
         if template is not None:
             return LoadedFile(source, problems=[template])
+    loaded.suppressions = comment_directives(text)
     return loaded
 
 

@@ -133,7 +133,7 @@ def reported_on_failing_example(rule: Rule, registry) -> list[str]:
         return []
     version = parse_version(failing.kubernetes_version) if failing.kubernetes_version else DEFAULT_KUBERNETES_VERSION
     # The example as shown (without the fixture's expectations), so that the lines match.
-    findings = Linter(registry, [rule], version).lint_file(load_text(failing.text, failing.path.name))
+    findings = Linter(registry, [rule], version).lint_file(load_text(failing.text, failing.path.name)).findings
     return [f"{f.line}:{f.column}: {f.severity} [{f.rule}] {f.message}" for f in sorted(findings, key=lambda f: f.sort_key())]
 
 

@@ -166,7 +166,7 @@ def _severity(value: Any) -> Severity:
 
 def _params(value: Any, check: Check) -> dict[str, Any]:
     if value is None:
-        return dict(check.params)
+        value = {}
     if not isinstance(value, Mapping):
         raise TypeError("field 'params' must be a mapping")
     for key in value:
@@ -174,7 +174,10 @@ def _params(value: Any, check: Check) -> dict[str, Any]:
             raise ValueError(
                 f"check {check.name!r} has no parameter {key!r}{_did_you_mean(str(key), check.params)}"
             )
-    return {**check.params, **value}
+    merged = {**check.params, **value}
+    if check.validate is not None:
+        check.validate(merged)
+    return merged
 
 
 def _strings(value: Any, field_name: str) -> tuple[str, ...]:

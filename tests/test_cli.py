@@ -158,7 +158,8 @@ def test_json_report(tree, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["version"] == 1
     assert report["tool"]["name"] == "sidecarlint"
-    assert report["summary"] == {"files": 1, "findings": 1, "note": 0, "warning": 0, "error": 1}
+    assert report["summary"] == {"files": 1, "findings": 1, "suppressed": 0, "note": 0, "warning": 0, "error": 1}
+    assert report["suppressed"] == []
     (finding,) = report["findings"]
     assert finding == {
         "rule": "volume-mount-undefined",

@@ -98,7 +98,7 @@ def plugin_registry(tmp_path) -> Registry:
 
 def lint(registry, rules, text):
     linter = Linter(registry, [registry.rules[name] for name in rules])
-    return linter.lint_file(load_text(text, "rollout.yaml"))
+    return linter.lint_file(load_text(text, "rollout.yaml")).findings
 
 
 def test_plugin_workload_kind_sidecar_and_rule_run_like_builtins(plugin_registry):
@@ -121,7 +121,7 @@ def test_a_crashing_check_becomes_internal_error_and_others_still_run(plugin_reg
 
 
 def test_internal_error_exits_2(plugin_registry, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("sidecarlint.plugins.default_registry", lambda: plugin_registry)
+    monkeypatch.setattr("sidecarlint.plugins.default_registry", lambda load_entry_points=True: plugin_registry)
     (tmp_path / "rollout.yaml").write_text(ROLLOUT)
     assert cli.main([str(tmp_path / "rollout.yaml"), "--select", "crashes"]) == 2
     assert "error [internal-error] rule crashes failed" in capsys.readouterr().out

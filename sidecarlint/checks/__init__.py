@@ -18,7 +18,7 @@ from typing import Any
 
 from sidecarlint.positions import Span
 
-SCOPES = ("pod", "file")
+SCOPES = ("pod", "file", "suppressions")
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,12 @@ class CheckContext:
 class Check:
     name: str
     function: Callable[..., Iterable[Violation]]
-    scope: str = "pod"  # "pod": called with a PodView; "file": with a LoadedFile
+    # "pod": called with a PodView; "file": with a LoadedFile; "suppressions": with the
+    # (span, message) problems the engine found among a file's suppressions.
+    scope: str = "pod"
     params: Mapping[str, Any] = field(default_factory=dict)  # names and default values
+    # Checks a rule's params when the rule is loaded; raises ValueError naming the problem.
+    validate: Callable[[Mapping[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -59,10 +63,16 @@ class Check:
         return self.function(subject, params, context)
 
 
-def check(name: str, *, scope: str = "pod", params: Mapping[str, Any] | None = None):
-    """Declare a function as a check; the module's `CHECKS` list is built from these."""
+def check(
+    name: str,
+    *,
+    scope: str = "pod",
+    params: Mapping[str, Any] | None = None,
+    validate: Callable[[Mapping[str, Any]], None] | None = None,
+):
+    """Declare a function as a check, found by `sidecarlint.checks.builtin` in its module."""
 
     def register(function: Callable[..., Iterable[Violation]]) -> Check:
-        return Check(name, function, scope, dict(params or {}))
+        return Check(name, function, scope, dict(params or {}), validate)
 
     return register

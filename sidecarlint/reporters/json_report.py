@@ -23,9 +23,14 @@ def to_document(result) -> dict:
         "version": SCHEMA_VERSION,
         "tool": {"name": "sidecarlint", "version": __version__},
         "findings": [finding_to_dict(finding) for finding in result.findings],
+        "suppressed": [
+            {**finding_to_dict(item.finding), "suppressed_by": item.how, "reason": item.reason}
+            for item in result.suppressed
+        ],
         "summary": {
             "files": len(result.files),
             "findings": len(result.findings),
+            "suppressed": len(result.suppressed),
             **{str(severity): counts.get(str(severity), 0) for severity in Severity},
         },
     }

@@ -15,6 +15,9 @@ def write(result, stream: TextIO, options) -> None:
     colour = options.colour
     for finding in result.findings:
         stream.write(format_finding(finding, colour) + "\n")
+    if getattr(options, "show_suppressed", False):
+        for item in result.suppressed:
+            stream.write(f"{format_finding(item.finding, colour)} [suppressed by {item.how}: {item.reason or 'no reason given'}]\n")
     stream.write(summary_line(result, colour) + "\n")
 
 
@@ -45,7 +48,8 @@ def summary_line(result, colour: bool = False) -> str:
     files = len(result.files)
     checked = f"{files} file{'s' if files != 1 else ''} checked"
     if not result.findings:
-        return f"No problems found ({checked})."
+        suppressed = f"; {len(result.suppressed)} suppressed" if result.suppressed else ""
+        return f"No problems found ({checked}{suppressed})."
     counts = Counter(finding.severity for finding in result.findings)
     parts = [
         f"{counts[severity]} {severity}{'s' if counts[severity] != 1 else ''}"
@@ -58,4 +62,6 @@ def summary_line(result, colour: bool = False) -> str:
         f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) "
         f"in {with_problems} of {checked}."
     )
+    if result.suppressed:
+        text = text[:-1] + f"; {len(result.suppressed)} suppressed."
     return f"{_BOLD}{text}{_RESET}" if colour else text
