@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
 
 from sidecarlint.hookspecs import hookimpl
+from sidecarlint.yamlio import read_yaml
 
 KINDS = (
     "mesh-proxy",
@@ -92,7 +92,7 @@ class Catalogue:
 
 def builtin_entries() -> list[CatalogueEntry]:
     text = resources.files("sidecarlint").joinpath("data/sidecars.yaml").read_text("utf-8")
-    return [CatalogueEntry.from_mapping(item) for item in yaml.safe_load(text) or ()]
+    return [CatalogueEntry.from_mapping(item) for item in read_yaml(text) or ()]
 
 
 def load_builtin_catalogue() -> Catalogue:

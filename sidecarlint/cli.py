@@ -33,6 +33,16 @@ class OutputOptions:
     show_suppressed: bool = False  # text: list suppressed findings too
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
         raise UsageError(f"{message} (see 'sidecarlint --help')")
@@ -88,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
                         ".sidecarlint.yaml, .sidecarlint.yml or pyproject.toml, searched upwards to the repository root)")
     parser.add_argument("--no-config", action="store_true", help="ignore every configuration file")
     parser.add_argument("--show-suppressed", action="store_true", help="list suppressed findings too (text output)")
+    parser.add_argument(
+        "--jobs", "-j", type=_positive, metavar="N",
+        help="lint with N processes (default: every usable core; small runs use one)",
+    )
     parser.add_argument("--no-plugins", action="store_true", help="load only the built-in checks, rules and formats")
     parser.add_argument("--list-plugins", action="store_true", help="list the plugins that are loaded, and exit")
     parser.add_argument(
@@ -112,11 +126,11 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that --help and --version stay instant.
     from sidecarlint.config import ConfigError
     from sidecarlint.discover import MissingPathError, discover
-    from sidecarlint.engine import Linter
+    from sidecarlint.parallel import lint_in_parallel
     from sidecarlint.findings import INTERNAL_ERROR, Severity
     from sidecarlint.plugins import PluginError, default_registry
     from sidecarlint.rules import RuleError, parse_version
-    from sidecarlint.settings import resolve
+    from sidecarlint.settings import Recipe, prepare
 
     try:
         version = parse_version(args.kubernetes_version) if args.kubernetes_version else None
@@ -127,17 +141,18 @@ def run(args: argparse.Namespace) -> int:
         reporters = registry.reporters
         if args.list_plugins:
             return _list_plugins(registry)
-        config = _config(args, registry.rules)
-        settings = resolve(
-            registry,
-            config,
+        recipe = Recipe(
+            load_entry_points=not args.no_plugins,
+            config_path=_config_path(args),
             select=_names(args.select),
             ignore=_names(args.ignore),
             kubernetes_version=version,
             fail_on=Severity(args.fail_on) if args.fail_on else None,
         )
+        prepared = prepare(recipe, registry)
     except (RuleError, PluginError, ConfigError) as error:
         raise UsageError(str(error)) from None
+    settings = prepared.settings
     if args.list_rules or args.explain:
         return _describe_rules(registry, settings.rules, args)
     reporter = reporters.get(args.format)
@@ -149,10 +164,9 @@ def run(args: argparse.Namespace) -> int:
         sources = discover(args.paths or ["."])
     except MissingPathError as error:
         raise UsageError(str(error)) from None
-    sources = [source for source in sources if not _excluded(source, config)]
+    sources = [source for source in sources if not _excluded(source, settings.config)]
 
-    linter = Linter(registry, settings.selected, settings.kubernetes_version, config=config, known_rules=settings.rules)
-    result = linter.lint_sources(sources)
+    result = lint_in_parallel(prepared.linter, recipe, sources, args.jobs)
     try:
         _write_report(reporter, result, args, settings.fail_on)
     except BrokenPipeError:  # `sidecarlint . | head`: the reader left; the exit code still counts
@@ -164,23 +178,20 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
 
 
-def _config(args, rules):
+def _config_path(args) -> str | None:
     """The configuration named by --config, found from here upwards, or none with --no-config."""
     from pathlib import Path
 
-    from sidecarlint.config import Config, find_config, load_config
+    from sidecarlint.config import find_config
 
     if args.no_config:
-        return Config()
+        return None
     if args.config is not None:
-        path = Path(args.config)
-        if not path.is_file():
+        if not Path(args.config).is_file():
             raise UsageError(f"--config: {args.config}: no such file")
-    else:
-        path = find_config(Path.cwd())
-        if path is None:
-            return Config()
-    return load_config(path, rules)
+        return args.config
+    found = find_config(Path.cwd())
+    return str(found) if found is not None else None
 
 
 def _excluded(source, config) -> bool:

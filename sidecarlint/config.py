@@ -22,6 +22,7 @@ from sidecarlint.catalogue import CatalogueEntry
 from sidecarlint.findings import Severity
 from sidecarlint.rules import parse_version
 from sidecarlint.workloads import WorkloadKind
+from sidecarlint.yamlio import read_yaml
 
 CONFIG_FILES = (".sidecarlint.yaml", ".sidecarlint.yml", "pyproject.toml")
 KEYS = (
@@ -118,7 +119,7 @@ def _read(path: Path) -> Mapping[str, Any]:
         data = data.get("tool", {}).get("sidecarlint", {})
     else:
         try:
-            data = yaml.safe_load(text)
+            data = read_yaml(text)
         except yaml.YAMLError as error:
             raise ConfigError(f"{path}: not valid YAML: {_one_line(error)}") from None
     if data is None:

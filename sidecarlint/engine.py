@@ -70,13 +70,17 @@ class Linter:
         result = LintResult(rules=list(self.rules))
         for source in sources:
             result.files.append(source.display)
-            skip = self.config.ignored_for(_relative(source, self.config))
-            outcome = self.lint_file(read_source(source), skip)
+            outcome = self.lint_source(source)
             result.findings.extend(outcome.findings)
             result.suppressed.extend(outcome.suppressed)
         result.findings.sort(key=Finding.sort_key)
         result.suppressed.sort(key=lambda s: s.finding.sort_key())
         return result
+
+    def lint_source(self, source: Source) -> FileResult:
+        """Read and lint one file, without the rules its path is configured to skip."""
+        skip = self.config.ignored_for(_relative(source, self.config))
+        return self.lint_file(read_source(source), skip)
 
     def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset()) -> FileResult:
         rules = [rule for rule in self.rules if rule.name not in skip]

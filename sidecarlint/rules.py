@@ -19,6 +19,7 @@ import yaml
 from sidecarlint.checks import Check
 from sidecarlint.findings import Severity
 from sidecarlint.hookspecs import hookimpl
+from sidecarlint.yamlio import read_yaml
 
 REQUIRED_FIELDS = ("name", "severity", "summary", "why", "fix", "check")
 OPTIONAL_FIELDS = ("params", "tags", "kubernetes-versions", "references")
@@ -111,7 +112,7 @@ def load_rule_dirs(directories: Iterable[Path], checks: Mapping[str, Check]) -> 
 
 def load_rule_file(path: Path, checks: Mapping[str, Check]) -> Rule:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise RuleError(f"{path}: cannot read the rule: {error}") from None
     try:

@@ -12,10 +12,10 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sidecarlint.config import Config, ConfigError
-from sidecarlint.engine import DEFAULT_KUBERNETES_VERSION
+from sidecarlint.config import Config, ConfigError, load_config
+from sidecarlint.engine import DEFAULT_KUBERNETES_VERSION, Linter
 from sidecarlint.findings import Severity
-from sidecarlint.plugins import Registry
+from sidecarlint.plugins import Registry, default_registry
 from sidecarlint.rules import Rule, rule_from_mapping
 
 DEFAULT_FAIL_ON = Severity.WARNING
@@ -90,3 +90,40 @@ def _with_params(rule: Rule, params, config: Config) -> Rule:
         except ValueError as error:
             raise ConfigError(f"{config.path}: params.{rule.name}: {error}") from None
     return dataclasses.replace(rule, params=merged)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What the command line asked for, in a form a worker process can rebuild a run from."""
+
+    load_entry_points: bool = True
+    config_path: str | None = None  # None: no configuration file
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    kubernetes_version: tuple[int, int] | None = None
+    fail_on: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    registry: Registry
+    settings: Settings
+    linter: Linter
+
+
+def prepare(recipe: Recipe, registry: Registry | None = None) -> Prepared:
+    """Registry, configuration, settings and linter for a run, the same in every process."""
+    from pathlib import Path
+
+    registry = registry or default_registry(load_entry_points=recipe.load_entry_points)
+    config = load_config(Path(recipe.config_path), registry.rules) if recipe.config_path else Config()
+    settings = resolve(
+        registry,
+        config,
+        select=recipe.select,
+        ignore=recipe.ignore,
+        kubernetes_version=recipe.kubernetes_version,
+        fail_on=recipe.fail_on,
+    )
+    linter = Linter(registry, settings.selected, settings.kubernetes_version, config=config, known_rules=settings.rules)
+    return Prepared(registry, settings, linter)

@@ -1,0 +1,45 @@
+"""Output is the same whatever --jobs is."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sidecarlint.cli import main
+from sidecarlint.parallel import MIN_FILES_FOR_POOL
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def many_files(tmp_path_factory) -> Path:
+    """Every fixture, copied until there are enough files for a pool, in nested directories."""
+    root = tmp_path_factory.mktemp("many")
+    sources = sorted(FIXTURES.glob("*/*.yaml"))
+    copies = -(-MIN_FILES_FOR_POOL * 2 // len(sources))
+    for copy in range(copies):
+        for source in sources:
+            target = root / f"copy{copy}" / source.parent.name / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    (root / ".git").mkdir()
+    return root
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_output_is_identical_whatever_jobs_is(many_files, monkeypatch, capsys, output_format):
+    monkeypatch.chdir(many_files)
+    outputs, statuses = [], []
+    for jobs in ("1", "2", "3"):
+        statuses.append(main([".", "--format", output_format, "--jobs", jobs]))
+        outputs.append(capsys.readouterr().out)
+    assert statuses[0] == statuses[1] == statuses[2] == 1
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(outputs[0]) > 10_000
+
+
+def test_jobs_must_be_positive(capsys):
+    assert main(["--jobs", "0", "."]) == 2
+    assert "argument --jobs/-j: '0' is not a positive whole number" in capsys.readouterr().err
