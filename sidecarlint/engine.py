@@ -95,21 +95,27 @@ class Linter:
         suppressed: list[Suppressed] = []
         for document in loaded.documents:
             for obj in objects_in(document):
-                annotations = _annotation_directives(obj, document)
-                directives.extend(annotations)
-                for pod in pod_views(obj, self.workload_kinds, self.catalogue):
-                    pod_annotations = _pod_annotation_directives(pod, obj, document)
-                    directives.extend(pod_annotations)
-                    for rule in pod_rules:
-                        for finding in self._run(rule, pod, document.source, document, obj):
-                            hit = _covering(annotations + pod_annotations, finding)
-                            if hit is None:
-                                findings.append(finding)
-                            else:
-                                suppressed.append(_silence(hit, finding))
+                directives.extend(self._lint_object(obj, document, pod_rules, findings, suppressed))
         findings = self._apply_comments(loaded, directives, findings, suppressed)
         findings.extend(self._audit(loaded, directives, {rule.name for rule in rules}))
         return FileResult(findings, suppressed)
+
+    def _lint_object(self, obj, document, pod_rules, findings, suppressed) -> list[Suppression]:
+        """Run the pod rules on an object's pod specs; its annotations may silence findings.
+
+        Returns the object's annotation suppressions, for the audit of unused ones."""
+        directives = _annotation_directives(obj, document)
+        for pod in pod_views(obj, self.workload_kinds, self.catalogue):
+            covering = directives + _pod_annotation_directives(pod, obj, document)
+            for rule in pod_rules:
+                for finding in self._run(rule, pod, document.source, document, obj):
+                    hit = _covering(covering, finding)
+                    if hit is None:
+                        findings.append(finding)
+                    else:
+                        suppressed.append(_silence(hit, finding))
+            directives = covering
+        return directives
 
     def _apply_comments(self, loaded, directives, findings, suppressed) -> list[Finding]:
         comments = [d for d in directives if d.how in ("comment", "file comment")]
