@@ -48,4 +48,15 @@ def sidecarlint_workload_kinds() -> list[WorkloadKind]:
             ("spec", "jobTemplate", "spec", "template", "spec"),
             runs_to_completion=True,
         ),
+        # Custom resources that embed a pod template, common enough to know without config.
+        WorkloadKind("Rollout", ("argoproj.io",), _TEMPLATE),  # Argo Rollouts
+        WorkloadKind("Service", ("serving.knative.dev",), _TEMPLATE),  # Knative Serving
+        WorkloadKind("Configuration", ("serving.knative.dev",), _TEMPLATE),
+        WorkloadKind("Revision", ("serving.knative.dev",), ("spec",)),  # a Revision's spec is the pod spec
+        WorkloadKind(
+            "ScaledJob", ("keda.sh",), ("spec", "jobTargetRef", "template", "spec"), runs_to_completion=True
+        ),  # KEDA
+        WorkloadKind(
+            "CloneSet", ("apps.kruise.io",), _TEMPLATE, volume_claim_templates_path=("spec", "volumeClaimTemplates")
+        ),  # OpenKruise
     ]

@@ -6,4 +6,4 @@ from sidecarlint.workloads import WorkloadKind
 
 @hookimpl
 def sidecarlint_workload_kinds():
-    return [WorkloadKind("Rollout", ("argoproj.io",), ("spec", "template", "spec"))]
+    return [WorkloadKind("Canary", ("apps.acme.io",), ("spec", "template", "spec"))]

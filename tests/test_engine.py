@@ -19,8 +19,8 @@ from sidecarlint.rules import RuleError, load_rule_file
 from sidecarlint.workloads import WorkloadKind
 
 ROLLOUT = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
+apiVersion: apps.acme.io/v1
+kind: Canary
 metadata:
   name: shop
 spec:
@@ -72,7 +72,7 @@ class Plugin:
 
     @hookimpl
     def sidecarlint_workload_kinds(self):
-        return [WorkloadKind("Rollout", ("argoproj.io",), ("spec", "template", "spec"))]
+        return [WorkloadKind("Canary", ("apps.acme.io",), ("spec", "template", "spec"))]
 
     @hookimpl
     def sidecarlint_sidecars(self):
@@ -108,7 +108,7 @@ def test_plugin_workload_kind_sidecar_and_rule_run_like_builtins(plugin_registry
         ("roles", 14, 17, "helper shipper"),  # known through the plugin's catalogue entry
         ("volume-mount-undefined", 12, 21, findings[2].message),
     ]
-    assert findings[0].object.describe() == "Rollout/shop"
+    assert findings[0].object.describe() == "Canary/shop"
 
 
 def test_a_crashing_check_becomes_internal_error_and_others_still_run(plugin_registry):

@@ -81,6 +81,15 @@ def test_primary_container(registry):
             "apiVersion: batch/v1\nkind: CronJob\nspec:\n  jobTemplate:\n   spec:\n    template:\n     spec:\n",
             ("spec", "jobTemplate", "spec", "template", "spec"),
         ),
+        ("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nspec:\n  template:\n    spec:\n", ("spec", "template", "spec")),
+        ("apiVersion: serving.knative.dev/v1\nkind: Service\nspec:\n  template:\n    spec:\n", ("spec", "template", "spec")),
+        ("apiVersion: serving.knative.dev/v1\nkind: Configuration\nspec:\n  template:\n    spec:\n", ("spec", "template", "spec")),
+        ("apiVersion: serving.knative.dev/v1\nkind: Revision\nspec:\n", ("spec",)),
+        (
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nspec:\n  jobTargetRef:\n    template:\n      spec:\n",
+            ("spec", "jobTargetRef", "template", "spec"),
+        ),
+        ("apiVersion: apps.kruise.io/v1alpha1\nkind: CloneSet\nspec:\n  template:\n    spec:\n", ("spec", "template", "spec")),
     ],
 )
 def test_workload_kinds(registry, header, pod_spec_path):
@@ -98,7 +107,7 @@ def test_workload_kinds(registry, header, pod_spec_path):
         "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n",
         "name: my-app\nversion: 1.2\n",  # not Kubernetes at all
         "kind: Pod\nspec: {containers: [{name: a}]}\n",  # no apiVersion
-        "apiVersion: serving.knative.dev/v1\nkind: Service\nspec: {template: {spec: {containers: []}}}\n",
+        "apiVersion: example.com/v1\nkind: Deployment\nspec: {template: {spec: {containers: []}}}\n",  # not apps
         "- just\n- a list\n",
         "plain scalar\n",
     ],
