@@ -1,0 +1,72 @@
+"""Rendering Kustomize overlays and Helm charts with the tools their authors use.
+
+A subprocess with an argument list, never a shell; a timeout; no network plugins or Helm
+inflation from Kustomize (`--enable-helm` stays off). When no renderer is installed,
+the caller lints the directory's plain files and says, once, that it was not rendered.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+RENDER_TIMEOUT_SECONDS = 120
+MAX_RENDERED_BYTES = 64 * 1024 * 1024
+
+
+class RenderError(Exception):
+    """The renderer ran and failed, or could not be run; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Renderer:
+    name: str  # for messages: "kubectl kustomize", "kustomize build", "helm template"
+    command: tuple[str, ...]  # the fixed part; the directory and options are appended
+
+
+def kustomize_renderer() -> Renderer | None:
+    if kubectl := shutil.which("kubectl"):
+        return Renderer("kubectl kustomize", (kubectl, "kustomize"))
+    if kustomize := shutil.which("kustomize"):
+        return Renderer("kustomize build", (kustomize, "build"))
+    return None
+
+
+def helm_renderer() -> Renderer | None:
+    helm = shutil.which("helm")
+    return Renderer("helm template", (helm, "template")) if helm else None
+
+
+def render_kustomization(renderer: Renderer, directory: Path) -> str:
+    return _run(renderer, [*renderer.command, str(directory)])
+
+
+def render_chart(renderer: Renderer, directory: Path, values: Sequence[str] = ()) -> str:
+    arguments = [*renderer.command, str(directory)]
+    for file in values:
+        arguments += ["--values", file]
+    return _run(renderer, arguments)
+
+
+def _run(renderer: Renderer, arguments: list[str]) -> str:
+    try:
+        completed = subprocess.run(
+            arguments,
+            capture_output=True,
+            timeout=RENDER_TIMEOUT_SECONDS,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"{renderer.name} did not finish in {RENDER_TIMEOUT_SECONDS} seconds") from None
+    except OSError as error:
+        raise RenderError(f"{renderer.name} could not be run: {error.strerror or error}") from None
+    if completed.returncode != 0:
+        detail = completed.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise RenderError(f"{renderer.name} failed: {detail[-1] if detail else f'exit status {completed.returncode}'}")
+    if len(completed.stdout) > MAX_RENDERED_BYTES:
+        raise RenderError(f"{renderer.name} rendered more than {MAX_RENDERED_BYTES // (1024 * 1024)} MiB")
+    return completed.stdout.decode("utf-8", errors="replace")

@@ -1,0 +1,67 @@
+"""Findings in rendered Helm and Kustomize output moved back to the files a person edits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sidecarlint.attribution import KustomizeIndex, attribute, helm_origins, kustomize_origins, template_position
+from sidecarlint.engine import Linter
+from sidecarlint.load import load_text
+from sidecarlint.positions import Span
+from sidecarlint.rendering import kustomize_renderer, render_kustomization
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+
+
+def test_template_position_needs_exactly_one_literal_match():
+    template = "containers:\n  - name: api\n    image: \"{{ .Values.image }}\"\n  - name: proxy\n    resources:\n"
+    assert template_position(template, "name", "proxy") == Span(4, 11, 4, 16)
+    assert template_position(template, "resources", {}) == Span(5, 5, 5, 14)
+    assert template_position(template, "image", "nginx:1.27") is None  # templated: not literal here
+    assert template_position("a: 1\nb:\n  a: 1\n", "a", 1) is None  # ambiguous
+
+
+def test_helm_stream_findings_point_at_the_template(registry, monkeypatch):
+    monkeypatch.chdir(DATA / "helm")
+    text = (DATA / "helm" / "rendered.yaml").read_text()
+    loaded = load_text(text, "<stdin>")
+    origins = helm_origins(text, loaded.documents, Path("."))
+    assert {i: o.path for i, o in origins.items()} == {0: "shop/templates/service.yaml", 1: "shop/templates/deployment.yaml"}
+    findings = Linter(registry, list(registry.rules.values())).lint_file(loaded).findings
+    documents = {d.index: d for d in loaded.documents}
+    moved = sorted(
+        (f.rule, f.path, f.line, f.column, f.rendered.span.line)
+        for f in findings
+        for f in [attribute(f, documents[f.document].data, origins[f.document])]
+    )
+    # The proxy sits in containers[] beside an app that reaches it on 127.0.0.1:5432, and
+    # has no probes: both at its name, line 27 of the template (line 42 of the stream).
+    assert moved == [
+        ("probes-missing", "shop/templates/deployment.yaml", 27, 17, 42),
+        ("sidecar-startup-order", "shop/templates/deployment.yaml", 27, 17, 42),
+    ]
+
+
+@pytest.mark.skipif(kustomize_renderer() is None, reason="neither kubectl nor kustomize is installed")
+def test_kustomize_overlay_findings_point_at_base_and_patch(registry, tmp_path):
+    overlay = tmp_path / "kustomize"
+    shutil.copytree(DATA / "kustomize", overlay)
+    text = render_kustomization(kustomize_renderer(), overlay / "overlays" / "prod")
+    loaded = load_text(text, str(overlay / "overlays" / "prod"))
+    index = KustomizeIndex.build(overlay / "overlays" / "prod")
+    origins = kustomize_origins(loaded.documents, index)
+    findings = Linter(registry, list(registry.rules.values())).lint_file(loaded).findings
+    documents = {d.index: d for d in loaded.documents}
+    moved = sorted(
+        (f.rule, Path(f.path).relative_to(overlay).as_posix(), f.line, f.column)
+        for f in findings
+        for f in [attribute(f, documents[f.document].data, origins[f.document], index)]
+    )
+    assert ("volume-mount-undefined", "base/deployment.yaml", 16, 21) in moved  # the base's own mistake
+    assert ("unbounded-resources", "overlays/prod/add-log-shipper.yaml", 9, 17) in moved  # what the patch added
+    assert all(path != "overlays/prod" for _, path, _, _ in moved)
