@@ -41,6 +41,12 @@ class RelatedLocation:
 
 
 @dataclass(frozen=True)
+class RenderedLocation:
+    path: str  # the rendered stream (a file, `<stdin>`, or the rendered directory)
+    span: Span
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -52,6 +58,8 @@ class Finding:
     field_path: tuple = ()  # into the document: stable across unrelated edits
     document: int | None = None
     related: tuple[RelatedLocation, ...] = ()
+    # For a finding moved from a rendered stream to the file a person edits: where it was.
+    rendered: RenderedLocation | None = None
 
     @property
     def line(self) -> int:

@@ -175,6 +175,7 @@ def test_json_report(tree, capsys):
         "document": 0,
         "field_path": ["spec", "containers", 0, "volumeMounts", 0, "name"],
         "related": [],
+        "rendered": None,
     }
 
 

@@ -56,4 +56,7 @@ def finding_to_dict(finding: Finding) -> dict:
         "related": [
             {"message": r.message, "line": r.span.line, "column": r.span.column} for r in finding.related
         ],
+        "rendered": None
+        if finding.rendered is None
+        else {"path": finding.rendered.path, "line": finding.rendered.span.line, "column": finding.rendered.span.column},
     }
