@@ -58,14 +58,23 @@ def image_repository(image: str) -> str:
     return repository
 
 
+# Real image paths have a handful of components; an `image` of a million slashes must not
+# make a million suffixes of a million characters each (the memory grows as the square).
+_MAX_SUFFIXES = 8
+
+
 def _path_suffixes(repository: str) -> list[str]:
-    """Every suffix of the repository that starts after a `/`, the whole of it first."""
+    """Every suffix of the repository that starts after a `/`, the whole of it first (for a
+    path of more than _MAX_SUFFIXES components, the whole and the shortest ones only)."""
     parts = repository.split("/")
     if parts[0] in ("docker.io", "index.docker.io") and len(parts) > 1:
         parts = parts[1:]
     if parts[0] == "library" and len(parts) > 1:
         parts = parts[1:]
-    return ["/".join(parts[i:]) for i in range(len(parts))]
+    starts = range(len(parts))
+    if len(parts) > _MAX_SUFFIXES:
+        starts = [0, *range(len(parts) - _MAX_SUFFIXES + 1, len(parts))]
+    return ["/".join(parts[i:]) for i in starts]
 
 
 class Catalogue:

@@ -7,9 +7,11 @@ Exit codes, as ruff and shellcheck use them: 0 when nothing is at or above `--fa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -67,7 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format: text, json, sarif (GitHub code scanning), github (workflow annotations) "
         "or junit (default: text)",
     )
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the report to FILE instead of standard output; a regular file is replaced whole, "
+        "never left half-written",
+    )
+    parser.add_argument(
+        "--max-file-size",
+        default="10MiB",
+        metavar="SIZE",
+        help="do not read files larger than SIZE, in bytes or with a K, M or G suffix (KiB, MiB, GiB); "
+        "each is reported instead (default: 10MiB)",
+    )
     parser.add_argument(
         "--sarif-category",
         metavar="NAME",
@@ -125,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     # Imported here so that --help and --version stay instant.
     from sidecarlint.config import ConfigError
-    from sidecarlint.discover import MissingPathError, discover
+    from sidecarlint.discover import MissingPathError, discover, parse_size
     from sidecarlint.parallel import lint_in_parallel
     from sidecarlint.findings import INTERNAL_ERROR, Severity
     from sidecarlint.plugins import PluginError, default_registry
@@ -161,7 +176,13 @@ def run(args: argparse.Namespace) -> int:
     if args.sarif_category is not None and args.format != "sarif":
         raise UsageError("--sarif-category: only --format sarif has a category")
     try:
-        sources = discover(args.paths or ["."])
+        max_file_size = parse_size(args.max_file_size)
+    except ValueError as error:
+        raise UsageError(f"--max-file-size: {error}") from None
+    if args.output is not None:
+        _check_output(args.output)
+    try:
+        sources = discover(args.paths or ["."], max_file_size=max_file_size)
     except MissingPathError as error:
         raise UsageError(str(error)) from None
     sources = [source for source in sources if not _excluded(source, settings.config)]
@@ -244,29 +265,58 @@ def _names(values: list[str] | None) -> list[str] | None:
     return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
+def _check_output(path: str) -> None:
+    """Usage errors that can be told before linting: no directory to write in, or a directory."""
+    if os.path.isdir(path):
+        raise UsageError(f"--output: {path} is a directory")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--output: the directory {directory} does not exist")
+
+
 def _write_report(reporter, result, args, fail_on) -> None:
     if args.output is None:
         reporter.write(result, sys.stdout, _options(args, fail_on, colour=_use_colour(args.color, sys.stdout)))
         sys.stdout.flush()
         return
-    directory = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(directory):
-        raise UsageError(f"--output: the directory {directory} does not exist")
+    _check_output(args.output)
     options = _options(args, fail_on, colour=args.color == "always")
-    if os.path.exists(args.output) and not os.path.isfile(args.output):
-        # /dev/stdout, a pipe, a device: write to it, never replace it.
-        with open(args.output, "w", encoding="utf-8") as stream:
-            reporter.write(result, stream, options)
-        return
-    # A regular file is replaced whole, never left half-written.
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".sidecarlint-", suffix=".tmp")
     try:
+        _write_output(args.output, lambda stream: reporter.write(result, stream, options))
+    except OSError as error:  # no permission, a full disk, a read-only file system
+        raise UsageError(f"--output: cannot write {args.output}: {error.strerror or error}") from None
+
+
+def _write_output(path: str, write) -> None:
+    """A regular file (or a new one) is written to a temporary file beside it and renamed into
+    place, so an existing report is never left half-written; a link to one is followed, so the
+    file it names is replaced and the link kept. /dev/stdout, /dev/null, a pipe: anything that
+    is not a regular file is written to directly, never replaced."""
+    target = os.path.realpath(path)
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "w", encoding="utf-8") as stream:
+            write(stream)
+        return
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".sidecarlint-", suffix=".tmp")
+    try:
+        os.chmod(temporary, _mode_for(target))  # mkstemp's 0600 would hide the report from others
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            reporter.write(result, stream, options)
-        os.replace(temporary, args.output)
+            write(stream)
+        os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise
+
+
+def _mode_for(path: str) -> int:
+    """The permissions of the report it replaces, or those a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _options(args, fail_on, colour: bool) -> OutputOptions:

@@ -22,15 +22,18 @@ from dataclasses import dataclass
 from sidecarlint.pods import Container, PodView, Role
 
 _LOCAL_HOST = r"(?:localhost|127\.0\.0\.1|\[::1\])"
+# Scheme and user info are bounded, and the flags' "port" / "addr" words found by a
+# lookahead, so that a value of megabytes is searched in linear time.
 _LOCAL_ADDRESS = re.compile(
-    rf"(?:(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?)?(?<![\w.-]){_LOCAL_HOST}(?::(?P<port>\d{{1,5}}))?(?![\w.-])",
+    rf"(?:(?P<scheme>[a-z][a-z0-9+.-]{{0,31}})://(?:[^@/\s]{{0,255}}@)?)?(?<![\w.-]){_LOCAL_HOST}(?::(?P<port>\d{{1,5}}))?(?![\w.-])",
     re.IGNORECASE,
 )
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _LOCAL_HOST_ONLY = re.compile(rf"^(?:{_LOCAL_HOST}|::1)$", re.IGNORECASE)
-_PORT_FLAG = re.compile(r"^--?[a-z0-9.-]*port[a-z0-9.-]*(?:=(?P<port>\d{1,5}))?$", re.IGNORECASE)
+_PORT_FLAG = re.compile(r"^--?(?=[a-z0-9.-]*port)[a-z0-9.-]*(?:=(?P<port>\d{1,5}))?$", re.IGNORECASE)
 _ADDRESS_FLAG = re.compile(
-    r"^--?[a-z0-9.-]*(?:addr|address|listen|bind)[a-z0-9.-]*(?:=(?P<value>\S*))?$", re.IGNORECASE
+    r"^--?(?=[a-z0-9.-]*(?:addr|address|listen|bind))[a-z0-9.-]*(?:=(?P<value>\S*))?$", re.IGNORECASE
 )
 _TRAILING_PORT = re.compile(r":(?P<port>\d{1,5})$")
 _TCP_PORT = re.compile(r"(?:^|[=,])tcp:(?:[\d.]+:)?(?P<port>\d{1,5})(?:$|,)")  # cloud-sql-proxy v1
@@ -51,6 +54,9 @@ def local_connections(container: Container) -> list[tuple[int, tuple]]:
     found: list[tuple[int, tuple]] = []
     words = list(_words(container))
     for text, path in words:
+        lowered = text.lower()
+        if not any(host in lowered for host in _LOCAL_HOSTS):  # the search costs more than the test
+            continue
         for match in _LOCAL_ADDRESS.finditer(text):
             port = match["port"] or _DEFAULT_PORTS.get((match["scheme"] or "").lower())
             if port is not None:

@@ -1,39 +1,143 @@
 """Paths on the command line to the files to read.
 
 Directories are walked recursively for `*.yaml` and `*.yml`, in a stable (sorted) order,
-skipping hidden directories and files and not following symbolic links to directories.
-A file named on the command line is read whatever its suffix; `-` is standard input.
+skipping hidden directories and files. Symbolic links to directories are never followed
+in a walk (a directory named on the command line is walked even if it is a link); links
+to files are read like the files. Only regular files are read in a walk: a pipe, socket
+or device named `*.yaml` is passed over, as a read could block or never end. A file named
+on the command line is read whatever its suffix; `-` is standard input, and a named pipe
+(such as bash's `<(helm template ...)`) is read without ever blocking on its opening.
+
+No read takes more than the size limit (`--max-file-size`) plus one byte: a larger file is
+reported, not read.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024  # bytes; `--max-file-size`
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX: opening a pipe without a writer must not wait
 
 
 class MissingPathError(Exception):
     """A path named on the command line does not exist."""
 
 
+class FileTooLargeError(OSError):
+    """The file holds more than the size limit; it was not read."""
+
+
+class NotRegularFileError(OSError):
+    """A device, socket or (in a walk) pipe: nothing sidecarlint reads."""
+
+
 @dataclass(frozen=True)
 class Source:
     display: str  # how reports name it
     path: str | None  # None for standard input
+    max_bytes: int | None = DEFAULT_MAX_FILE_SIZE  # None: no limit
+    walked: bool = False  # found in a directory walk: only a regular file is read
+    error: str | None = None  # why it cannot be read, when known before reading
 
     def read(self) -> bytes:
+        """The file's bytes; raises OSError (FileTooLargeError, NotRegularFileError, ...)."""
+        if self.error is not None:
+            raise OSError(self.error)
         if self.path is None:
-            return sys.stdin.buffer.read()
-        with open(self.path, "rb") as handle:
-            return handle.read()
+            return _read_at_most(sys.stdin.buffer, self.max_bytes, None)
+        return _read_file(self.path, self.max_bytes, pipes=not self.walked)
 
 
-def discover(paths: Sequence[str]) -> list[Source]:
+def _read_file(path: str, limit: int | None, pipes: bool) -> bytes:
+    mode = os.stat(path).st_mode  # follows links; raises for a missing path, a loop, no access
+    _check_kind(mode, pipes)
+    # Open without blocking (a pipe swapped in after the stat, or one without a writer yet),
+    # then look again at what was opened.
+    descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))
+    try:
+        status = os.fstat(descriptor)
+        _check_kind(status.st_mode, pipes)
+        if stat.S_ISREG(status.st_mode) and limit is not None and status.st_size > limit:
+            raise FileTooLargeError(errno.EFBIG, _too_large(limit, status.st_size))
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)  # a pipe: read until its writer closes it
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        return _read_at_most(handle, limit, status.st_size if stat.S_ISREG(status.st_mode) else None)
+
+
+def _check_kind(mode: int, pipes: bool) -> None:
+    if stat.S_ISREG(mode) or (pipes and stat.S_ISFIFO(mode)):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a directory")
+    raise NotRegularFileError(errno.EINVAL, f"it is {_kind_of(mode)}, not a regular file")
+
+
+def _kind_of(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _read_at_most(stream: BinaryIO, limit: int | None, size: int | None) -> bytes:
+    if limit is None:
+        return stream.read()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLargeError(errno.EFBIG, _too_large(limit, size))
+    return data
+
+
+def _too_large(limit: int, size: int | None) -> str:
+    has = f"{size:,} bytes, more than" if size is not None else "more than"
+    return f"it holds {has} the {format_size(limit)} that --max-file-size allows"
+
+
+def format_size(size: int) -> str:
+    """`10 MiB`, `512 KiB`, `1,000 bytes`: as the limit would be written on the command line."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor:,} {unit}"
+    return f"{size:,} bytes"
+
+
+def parse_size(text: str) -> int:
+    """`10MiB`, `10M`, `512k`, `1048576` to bytes; K, M and G are binary (KiB, MiB, GiB)."""
+    units = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gib": 1 << 30}
+    stripped = text.strip().lower()
+    number = stripped.rstrip("bgikm ")
+    unit = stripped[len(number):].strip()
+    try:
+        value = float(number) if "." in number else int(number)
+    except ValueError:
+        value = None
+    if value is None or unit not in units or value != value or value <= 0 or value == float("inf"):
+        raise ValueError(f"{text!r} is not a size such as 10MiB, 512KiB or 1048576 (bytes)")
+    return max(1, int(value * units[unit]))
+
+
+def discover(paths: Sequence[str], max_file_size: int | None = DEFAULT_MAX_FILE_SIZE) -> list[Source]:
     """The sources to lint, each once, in the order given (directories sorted within)."""
     missing = [path for path in paths if path != STDIN and not os.path.lexists(path)]
     if missing:
@@ -41,7 +145,7 @@ def discover(paths: Sequence[str]) -> list[Source]:
     seen: set[str] = set()
     sources: list[Source] = []
     for path in paths:
-        for source in _expand(path):
+        for source in _expand(path, max_file_size):
             key = os.path.realpath(source.path) if source.path is not None else STDIN
             if key not in seen:
                 seen.add(key)
@@ -49,22 +153,61 @@ def discover(paths: Sequence[str]) -> list[Source]:
     return sources
 
 
-def _expand(path: str) -> Iterator[Source]:
+def _expand(path: str, max_file_size: int | None) -> Iterator[Source]:
     if path == STDIN:
-        yield Source(STDIN_DISPLAY, None)
+        yield Source(STDIN_DISPLAY, None, max_file_size)
     elif os.path.isdir(path):
-        for file in _walk(path):
-            yield Source(_display(file), file)
+        for file, error in _walk(path):
+            yield Source(_display(file), file, max_file_size, walked=True, error=error)
     else:
-        yield Source(_display(path), path)
+        yield Source(_display(path), path, max_file_size)
 
 
-def _walk(top: str) -> Iterator[str]:
-    for directory, subdirectories, files in os.walk(top):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and name.endswith(MANIFEST_SUFFIXES):
-                yield os.path.join(directory, name)
+def _walk(top: str) -> Iterator[tuple[str, str | None]]:
+    """(path, None) for each manifest under `top`, as `os.walk` orders them (a directory's
+    files, then its subdirectories, each sorted), and (directory, why) for a directory that
+    cannot be listed. A directory that vanishes during the walk is passed over."""
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            yield directory, f"it is a directory that cannot be listed ({error.strerror or error})"
+            continue
+        subdirectories = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_directory(entry):
+                subdirectories.append(entry.path)
+            elif entry.name.endswith(MANIFEST_SUFFIXES) and _is_readable_kind(entry):
+                yield entry.path, None
+        pending.extend(reversed(subdirectories))
+
+
+def _is_directory(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_readable_kind(entry: os.DirEntry) -> bool:
+    """A regular file, or a link to one; also a broken link or a link loop, so that the read
+    reports it. Directories, pipes, sockets and devices, linked or not, are passed over."""
+    try:
+        if entry.is_file():
+            return True
+        if not entry.is_symlink():
+            return False
+        os.stat(entry.path)
+    except OSError:
+        return True
+    return False
 
 
 def _display(path: str) -> str:

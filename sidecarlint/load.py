@@ -10,12 +10,18 @@ the fields a finding points at.
 A Helm chart template is not a manifest until Helm renders it: a file whose Go template
 actions (`{{ .Values.image }}`, `{{- include ... }}`) are what keeps it from being read as
 YAML is skipped whole, with one `template` problem, instead of an `invalid-yaml` error.
+
+Every byte is untrusted. A file that is not text, nests without end, or holds millions of
+nodes becomes a problem on that file, in bounded time and memory, never an exception; the
+limits are below, and docs/security.md says how each kind of bad input is answered.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,22 +35,48 @@ try:  # libyaml is several times faster; the pure-Python loader gives the same r
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as DefaultLoader
 
+_CParser = getattr(yaml, "CParser", None)  # libyaml's parser and composer, when PyYAML has them
+
 # Nodes that one document may build from re-used anchors before we stop expanding it:
 # a handful of anchors can otherwise describe billions of nodes ("billion laughs").
 ALIAS_EXPANSION_LIMIT = 100_000
-# Nesting deeper than this is not a manifest; stop before Python's own recursion limit.
+# Nodes that one file may hold, counting the copies its aliases make. Each node is kept
+# (findings read their positions from the node tree) at a few hundred bytes, so this bounds
+# memory: about 400 MB at worst. Real manifests average some 12 bytes a node, so a file of
+# the default --max-file-size (10 MiB) stays under it.
+MAX_NODES = 1_000_000
+# Nesting deeper than this is not a manifest.
 MAX_DEPTH = 200
+# libyaml's composer recurses in C, some 400 bytes of stack a level: a few tens of thousands
+# of levels overflow the stack and kill the process. It composes only text that cannot nest
+# deeper than MAX_DEPTH and is too short to hold many nodes; anything else is composed by
+# `_compose_guarded`, from the same parser's events, with its own stack and the limits.
+FAST_PATH_MAX_CHARS = 64 * 1024
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_CORE_PREFIX = "tag:yaml.org,2002:"
+# The YAML 1.1 type repository, which Kubernetes' decoder (go-yaml v2) reads. Any other tag,
+# `!!python/object/apply:os.system` above all, is reported and its value kept as plain data.
+_CORE_TAGS = frozenset(
+    _CORE_PREFIX + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "binary", "map", "seq",
+                 "omap", "pairs", "set", "merge", "value", "yaml")
+)
 # Scalars are built by PyYAML's safe constructors for the YAML 1.1 core tags only, the
 # schema that Kubernetes' YAML decoder follows; any other tag is kept as its text.
 _SAFE_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _SCALAR_BUILDERS = {
     tag: builder.__get__(_SAFE_CONSTRUCTOR)
     for tag, builder in yaml.constructor.SafeConstructor.yaml_constructors.items()
-    if tag is not None and tag.startswith("tag:yaml.org,2002:")
+    if tag is not None and tag.startswith(_CORE_PREFIX)
     and tag.rsplit(":", 1)[1] in {"null", "bool", "int", "float", "timestamp", "binary"}
 }
+_RESOLVER = yaml.resolver.Resolver()
+
+# What a YAML stream may hold (PyYAML's reader and libyaml's agree): tab, line breaks and
+# printable characters. Checked before parsing, so that both parsers report the same place.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as YAML 1.1 counts lines
 
 
 @dataclass(frozen=True)
@@ -64,7 +96,7 @@ class Document:
 class LoadProblem:
     """Something wrong with the file itself, found while reading it."""
 
-    kind: str  # "syntax" | "duplicate-key" | "too-complex" | "unreadable" | "template"
+    kind: str  # "syntax" | "duplicate-key" | "too-complex" | "unreadable" | "template" | "tag"
     message: str
     span: Span
     document: int | None = None
@@ -80,13 +112,45 @@ class LoadedFile:
 
 
 class _TooComplex(Exception):
-    def __init__(self, message: str, node: yaml.Node):
+    """A document beyond a limit; `rest_unread` when the file's node budget is spent."""
+
+    def __init__(self, message: str, node: yaml.Node, rest_unread: bool = False):
         super().__init__(message)
         self.node = node
+        self.rest_unread = rest_unread
+
+
+class _StopReading(Exception):
+    """Raised by the guarded composer at a limit: the rest of the file is not read."""
+
+    def __init__(self, message: str, span: Span):
+        super().__init__(message)
+        self.span = span
+
+
+@dataclass
+class _Budget:
+    """What one file has used of MAX_NODES."""
+
+    composed: int = 0  # nodes the guarded composer made
+    built: int = 0  # nodes the builder made, copies from aliases included
+
+
+_FILE_TOO_BIG = (
+    f"the file holds more than {MAX_NODES:,} YAML nodes (counting the copies its aliases make); "
+    "it is not read from here on"
+)
+_TOO_DEEP = f"the document is nested more than {MAX_DEPTH} levels deep"
+# Both parsers check every open flow collection at every token, so reading on through a
+# deeper document would cost time in the square of its depth: reading stops there instead.
+_TOO_DEEP_TO_READ = f"{_TOO_DEEP}; it is not read from here on, nor is the rest of the file"
 
 
 def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFile:
     """Compose every document of `text` and build its data; never raises on bad input."""
+    problem = _not_yaml_text(text)
+    if problem is not None:
+        return LoadedFile(source, problems=[problem])
     loaded = _load_yaml(text, source, loader)
     if "{{" in text:  # the cheap test first: almost no manifest holds a template action
         template = _template_problem(text, loaded, loader)
@@ -96,26 +160,154 @@ def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFil
     return loaded
 
 
+def _not_yaml_text(text: str) -> LoadProblem | None:
+    """A NUL (a binary file) or another character that YAML does not allow, at its place."""
+    nul = text.find("\0")
+    if nul >= 0:
+        line, column = _Lines(text).position(nul)
+        return LoadProblem(
+            "syntax",
+            f"the file is not text: it holds a NUL byte at line {line}, column {column}, as binary "
+            "files do; it was not read",
+            Span(line, column, line, column + 1),
+        )
+    bad = _NOT_YAML.search(text)
+    if bad is None:
+        return None
+    line, column = _Lines(text).position(bad.start())
+    return LoadProblem(
+        "syntax",
+        f"invalid YAML: the control character U+{ord(bad.group()):04X} is not allowed in a YAML file; "
+        "in a double-quoted string it can be written as an escape",
+        Span(line, column, line, column + 1),
+    )
+
+
 def _load_yaml(text: str, source: str, loader: type) -> LoadedFile:
     loaded = LoadedFile(source)
+    budget = _Budget()
     last = -1  # the last document composed; a syntax error is in the one after it
     try:
-        for last, root in enumerate(yaml.compose_all(text, Loader=loader)):
-            _add_document(loaded, last, root)
+        for last, root in enumerate(_compose_all(text, loader, budget)):
+            if not _add_document(loaded, last, root, budget):
+                break  # the file's node budget is spent: the rest is not read
     except yaml.MarkedYAMLError as error:
         loaded.problems.append(_syntax_problem(error, last + 1))
     except yaml.YAMLError as error:  # e.g. a reader error without a mark
-        loaded.problems.append(LoadProblem("syntax", f"invalid YAML: {error}", Span.start()))
-    except RecursionError:
+        loaded.problems.append(LoadProblem("syntax", f"invalid YAML: {error}", Span.start(), last + 1))
+    except _StopReading as error:
+        loaded.problems.append(LoadProblem("too-complex", str(error), error.span, last + 1))
+    except RecursionError:  # pragma: no cover - the limits above are meant to make this unreachable
         loaded.problems.append(
-            LoadProblem("too-complex", "the YAML is nested too deeply to read", Span.start())
+            LoadProblem("too-complex", "the YAML is nested too deeply to read", Span.start(), last + 1)
         )
     return loaded
 
 
-# A Go template action as Helm writes them; it may span lines (`{{/* a comment */}}`).
-_TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-_MASK = "\ue000"  # stands in for the characters of an action while the file is re-read
+def _compose_all(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:
+    """The root node of each document: libyaml's composer where it is safe, else our own."""
+    if _CParser is not None and issubclass(loader, _CParser) and len(text) <= FAST_PATH_MAX_CHARS:
+        if not _may_nest_deeper_than(text, MAX_DEPTH):
+            return yaml.compose_all(text, Loader=loader)
+    return _compose_guarded(text, loader, budget)
+
+
+def _may_nest_deeper_than(text: str, depth: int) -> bool:
+    """Whether `text` might nest more than `depth` collections: a cheap bound, never too low.
+
+    A flow collection nests only inside a `[` or `{` that holds something (so not `[]` or
+    `{}`), and at most two levels a `[` (`[a: [b: ...]]` adds a one-pair mapping). A block
+    collection nested k levels deep starts at a column of about k/2 or more (only a
+    sequence under a mapping key may share the key's column), and it starts within the
+    line's leading run of spaces and indicators (`- - - a`, `? - b`).
+    """
+    flow = text.count("[") + text.count("{") - text.count("[]") - text.count("{}")
+    room = depth - 2 * flow - 2
+    if room < 0:
+        return True
+    return re.search("^[ \t?:-]{%d}" % (room // 2 + 1), text, re.MULTILINE) is not None
+
+
+def _compose_guarded(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:
+    """Compose documents from the parser's events as PyYAML's composer does, but without
+    recursing; reading stops (`_StopReading`) at a collection nested deeper than MAX_DEPTH
+    or at the node that passes MAX_NODES."""
+    parser = loader(text)
+    try:
+        parser.get_event()  # StreamStartEvent
+        while not parser.check_event(yaml.StreamEndEvent):
+            parser.get_event()  # DocumentStartEvent
+            yield _compose_document(parser, budget)
+    finally:
+        parser.dispose()
+
+
+_COLLECTION_STARTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _compose_document(parser, budget: _Budget) -> yaml.Node:
+    anchors: dict[str, yaml.Node] = {}
+    stack: list[list] = []  # [collection node, key waiting for its value (mappings)]
+    root = None
+    while True:
+        event = parser.get_event()
+        kind = type(event)
+        if kind is yaml.AliasEvent:
+            node = anchors.get(event.anchor)
+            if node is None:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
+        elif kind is yaml.ScalarEvent or kind in _COLLECTION_STARTS:
+            budget.composed += 1
+            if budget.composed > MAX_NODES:
+                raise _StopReading(_FILE_TOO_BIG, Span.at_mark(event.start_mark))
+            anchor = event.anchor
+            if anchor is not None and anchor in anchors:
+                raise yaml.composer.ComposerError(
+                    f"found duplicate anchor {anchor!r}; first occurrence",
+                    anchors[anchor].start_mark,
+                    "second occurrence",
+                    event.start_mark,
+                )
+            if kind is yaml.ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = parser.resolve(yaml.ScalarNode, event.value, event.implicit)
+                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            else:
+                if len(stack) > MAX_DEPTH:
+                    raise _StopReading(_TOO_DEEP_TO_READ, Span.at_mark(event.start_mark))
+                node_class = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = parser.resolve(node_class, None, event.implicit)
+                node = node_class(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            if anchor is not None:
+                anchors[anchor] = node
+            if kind is not yaml.ScalarEvent:
+                stack.append([node, None])
+                continue
+        elif kind in _COLLECTION_ENDS:
+            node = stack.pop()[0]
+            node.end_mark = event.end_mark
+        else:  # DocumentEndEvent: the root is complete
+            return root
+        if not stack:
+            root = node
+            continue
+        top = stack[-1]
+        if type(top[0]) is yaml.SequenceNode:
+            top[0].value.append(node)
+        elif top[1] is None:
+            top[1] = node
+        else:
+            top[0].value.append((top[1], node))
+            top[1] = None
+
+
+# A Helm chart template: a file whose Go template actions keep it from being YAML.
 
 
 def _template_problem(text: str, loaded: LoadedFile, loader: type) -> LoadProblem | None:
@@ -127,32 +319,61 @@ def _template_problem(text: str, loaded: LoadedFile, loader: type) -> LoadProble
     mapping, which no Kubernetes object can hold. Actions inside strings (a Vault agent
     template in an annotation, an alert's description) are data: such a file is linted.
     """
-    actions = list(_TEMPLATE_ACTION.finditer(text))
+    actions = _template_actions(text)
     if not actions:
         return None
+    lines = _Lines(text)
     if any(problem.kind == "syntax" for problem in loaded.problems):
-        if not _parses(_without_actions(text), loader):
+        if not _parses(_without_actions(text, actions), loader):
             return None
     else:
-        starts = {_line_column(text, action.start()) for action in actions}
+        starts = {lines.position(start) for start, _ in actions}
         if not any(_mappings_starting_at(document.root, starts) for document in loaded.documents):
             return None
-    first = actions[0]
-    line, column = _line_column(text, first.start())
-    end_line, end_column = _line_column(text, first.end())
+    start, end = actions[0]
+    line, column = lines.position(start)
+    end_line, end_column = lines.position(end)
     return LoadProblem(
         "template",
         f"skipped: a Helm chart template, not a manifest; its template actions, such as "
-        f"{_shorten(first.group())}, are not YAML until Helm renders the chart",
+        f"{_shorten(text[start:end])}, are not YAML until Helm renders the chart",
         Span(line, column, end_line, end_column),
     )
 
 
-def _without_actions(text: str) -> str:
+def _template_actions(text: str) -> list[tuple[int, int]]:
+    """Where each Go template action (`{{ … }}`, which may span lines) starts and ends.
+
+    Each `{{` is closed by the first `}}` after it; found with two scans of the text, so a
+    file of a million unclosed `{{` costs what one of a million letters does.
+    """
+    actions = []
+    position = 0
+    while True:
+        start = text.find("{{", position)
+        if start < 0:
+            return actions
+        end = text.find("}}", start + 2)
+        if end < 0:
+            return actions
+        actions.append((start, end + 2))
+        position = end + 2
+
+
+_MASK = "\ue000"  # stands in for the characters of an action while the file is re-read
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _without_actions(text: str, actions: list[tuple[int, int]]) -> str:
     """The text with every action blanked: a line holding only actions becomes empty."""
-    masked = _TEMPLATE_ACTION.sub(lambda action: re.sub(r"[^\n]", _MASK, action.group()), text)
+    pieces, last = [], 0
+    for start, end in actions:
+        pieces.append(text[last:start])
+        pieces.append(_NOT_NEWLINE.sub(_MASK, text[start:end]))
+        last = end
+    pieces.append(text[last:])
     lines = []
-    for line in masked.split("\n"):
+    for line in "".join(pieces).split("\n"):
         if _MASK in line and not line.replace(_MASK, "").strip():
             line = ""
         lines.append(line.replace(_MASK, "x"))
@@ -160,10 +381,21 @@ def _without_actions(text: str) -> str:
 
 
 def _parses(text: str, loader: type) -> bool:
+    """Whether `text` is YAML that PyYAML's composer accepts, found from the parser's events
+    alone (so never recursing, however deep the text nests)."""
     try:
-        for _ in yaml.compose_all(text, Loader=loader):
-            pass
-    except (yaml.YAMLError, RecursionError):
+        anchors: set[str] = set()
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                anchors = set()
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    return False
+            elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                if event.anchor in anchors:
+                    return False
+                anchors.add(event.anchor)
+    except yaml.YAMLError:
         return False
     return True
 
@@ -186,15 +418,24 @@ def _mappings_starting_at(root: yaml.Node, starts: set[tuple[int, int]]) -> bool
     return False
 
 
-def _line_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column (in code points) of a character offset."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+class _Lines:
+    """1-based line and column (in code points) of character offsets, counting line breaks
+    as YAML does, so that they agree with the parser's marks."""
+
+    def __init__(self, text: str):
+        self._starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
 
 
 def _shorten(action: str, limit: int = 40) -> str:
     action = " ".join(action.split())
     return action if len(action) <= limit else action[: limit - 7] + " ... }}"
+
+
+# Bytes to text.
 
 
 def load_bytes(raw: bytes, source: str, loader: type = DefaultLoader) -> LoadedFile:
@@ -206,26 +447,47 @@ def load_bytes(raw: bytes, source: str, loader: type = DefaultLoader) -> LoadedF
     return load_text(text, source, loader)
 
 
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's, which it begins with
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+)
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16-be": "UTF-16", "utf-16-le": "UTF-16",
+                   "utf-32-be": "UTF-32", "utf-32-le": "UTF-32"}
+
+
 def decode(raw: bytes) -> tuple[str, LoadProblem | None]:
-    """Decode as YAML allows: UTF-8, or UTF-16/32 when a byte order mark says so."""
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if raw.startswith(bom):
-            break
-    else:
-        encoding = "utf-8"
+    """Decode as YAML allows: UTF-8, UTF-16 or UTF-32 (see `encoding_of`)."""
+    encoding = encoding_of(raw)
     try:
         return raw.decode(encoding), None
     except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        message = f"the file is not {encoding.upper().replace('-SIG', '')} text (byte 0x{raw[error.start]:02x} at offset {error.start})"
+        before = raw[: error.start].decode(encoding, errors="replace")
+        line, column = _Lines(before).position(len(before))
+        name = _ENCODING_NAMES.get(encoding, encoding.upper())
+        message = f"the file is not {name} text (byte 0x{raw[error.start]:02x} at offset {error.start})"
         return "", LoadProblem("syntax", message, Span(line, column, line, column + 1))
+
+
+def encoding_of(raw: bytes) -> str:
+    """The encoding YAML 1.2 (section 5.2) deduces: a byte order mark names it; without one,
+    a stream begins with an ASCII character, so the NUL bytes around the first character
+    tell UTF-32 and UTF-16 (big- or little-endian) from UTF-8."""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if raw.startswith(mark):
+            return encoding
+    head = raw[:4]
+    if len(head) == 4 and head[:3] == b"\0\0\0" and 0 < head[3] < 0x80:
+        return "utf-32-be"
+    if len(head) == 4 and 0 < head[0] < 0x80 and head[1:] == b"\0\0\0":
+        return "utf-32-le"
+    if len(head) >= 2 and head[0] == 0 and 0 < head[1] < 0x80:
+        return "utf-16-be"
+    if len(head) >= 2 and 0 < head[0] < 0x80 and head[1] == 0:
+        return "utf-16-le"
+    return "utf-8"
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError, document: int) -> LoadProblem:
@@ -237,51 +499,83 @@ def _syntax_problem(error: yaml.MarkedYAMLError, document: int) -> LoadProblem:
     return LoadProblem("syntax", f"invalid YAML: {problem}", span, document)
 
 
-def _add_document(loaded: LoadedFile, index: int, root: yaml.Node) -> None:
-    builder = _Builder(index)
+# Nodes to data.
+
+
+def _add_document(loaded: LoadedFile, index: int, root: yaml.Node, budget: _Budget) -> bool:
+    """Build one document's data; False when the file's node budget is spent."""
+    builder = _Builder(index, budget)
     try:
         data = builder.build(root, ())
     except _TooComplex as error:
-        loaded.problems.append(
-            LoadProblem("too-complex", str(error), span_of(error.node, ()), index)
-        )
-        return
+        loaded.problems.append(LoadProblem("too-complex", str(error), span_of(error.node, ()), index))
+        return not error.rest_unread
+    except RecursionError:  # MAX_DEPTH keeps the builder far below Python's limit; a last resort
+        loaded.problems.append(LoadProblem("too-complex", _TOO_DEEP, Span.at_mark(root.start_mark), index))
+        return True
     loaded.problems.extend(builder.problems)
     loaded.documents.append(Document(loaded.source, index, data, root))
+    return True
 
 
 class _Builder:
     """Builds plain data from one document's nodes, noting what a reviewer must hear about."""
 
-    def __init__(self, document: int):
+    def __init__(self, document: int, budget: _Budget | None = None):
         self.document = document
+        self.budget = budget if budget is not None else _Budget()
         self.problems: list[LoadProblem] = []
         self._seen: set[int] = set()  # collection nodes built once already (anchors)
         self._open: set[int] = set()  # collection nodes being built (recursive aliases)
         self._expanded = 0
+        self._depth = 0  # collections being built: nesting, merges and aliases included
 
     def build(self, node: yaml.Node, path: tuple, reused: bool = False) -> Any:
+        self.budget.built += 1
+        if self.budget.built > MAX_NODES:
+            raise _TooComplex(_FILE_TOO_BIG, node, rest_unread=True)
         if isinstance(node, yaml.ScalarNode):
             if reused:
                 self._count_expansion(node)
-            builder = _SCALAR_BUILDERS.get(node.tag)
-            return builder(node) if builder is not None else node.value
-        if len(path) > MAX_DEPTH:
-            raise _TooComplex(f"the document is nested more than {MAX_DEPTH} levels deep", node)
+            return self._scalar(node, path, reused)
+        if self._depth > MAX_DEPTH:
+            raise _TooComplex(_TOO_DEEP, node)
         key = id(node)
         if key in self._open:
             raise _TooComplex("the document contains a recursive alias", node)
         reused = reused or key in self._seen
         if reused:
             self._count_expansion(node)
+        elif node.tag not in _CORE_TAGS:
+            self.problems.append(_tag_problem(node, path, self.document))
         self._seen.add(key)
         self._open.add(key)
+        self._depth += 1
         try:
-            if isinstance(node, yaml.SequenceNode):
-                return [self.build(item, path + (i,), reused) for i, item in enumerate(node.value)]
+            if isinstance(node, yaml.SequenceNode):  # a loop, not a comprehension: one frame a level
+                items = []
+                for index, item in enumerate(node.value):
+                    items.append(self.build(item, path + (index,), reused))
+                return items
             return self._build_mapping(node, path, reused)
         finally:
+            self._depth -= 1
             self._open.discard(key)
+
+    def _scalar(self, node: yaml.ScalarNode, path: tuple, reused: bool) -> Any:
+        builder = _SCALAR_BUILDERS.get(node.tag)
+        if builder is None:
+            if node.tag not in _CORE_TAGS and not reused:
+                self.problems.append(_tag_problem(node, path, self.document))
+            return node.value
+        try:
+            return builder(node)
+        # PyYAML's constructors raise what Python's int(), float(), datetime() and base64 do
+        # on a value that does not fit: `!!int abc`, `2024-13-45`, a 5,000-digit number.
+        except Exception:
+            if not reused and _explicitly_typed(node):
+                self.problems.append(_type_problem(node, path, self.document))
+            return node.value  # as Kubernetes' decoder reads a plain scalar it cannot resolve
 
     def _count_expansion(self, node: yaml.Node) -> None:
         self._expanded += 1
@@ -309,9 +603,12 @@ class _Builder:
         return result
 
     def _merge_sources(self, node: yaml.Node, path: tuple, reused: bool) -> list[dict]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        built = [self.build(source, path, reused) for source in sources]
-        return [source for source in built if isinstance(source, dict)]
+        built = []
+        for source in node.value if isinstance(node, yaml.SequenceNode) else [node]:
+            value = self.build(source, path, reused)
+            if isinstance(value, dict):
+                built.append(value)
+        return built
 
     def _key(self, node: yaml.Node, path: tuple, reused: bool) -> Any:
         key = self.build(node, path, reused)
@@ -320,6 +617,61 @@ class _Builder:
         except TypeError:  # a collection used as a key: keep its text
             return repr(key)
         return key
+
+
+def _explicitly_typed(node: yaml.ScalarNode) -> bool:
+    """Whether the scalar's tag was written (`!!int abc`), not guessed from a plain value
+    that merely looks like a number or a date (`0x_`), which stays a string."""
+    if node.style:  # quoted or a block scalar: only an explicit tag makes it anything but a string
+        return True
+    return _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) != node.tag
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE_PREFIX):] if tag.startswith(_CORE_PREFIX) else tag
+
+
+def _shorten_value(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _type_problem(node: yaml.ScalarNode, path: tuple, document: int) -> LoadProblem:
+    tag = _short_tag(node.tag)
+    return LoadProblem(
+        "syntax",
+        f"invalid YAML: {_shorten_value(node.value)!r} cannot be read as {tag}, the type its tag "
+        f"asks for; Kubernetes' YAML decoder refuses the document (cannot decode !!str as a {tag})",
+        span_of(node, ()),
+        document,
+        path,
+    )
+
+
+_PYTHON_TAG = _CORE_PREFIX + "python/"
+
+
+def _tag_problem(node: yaml.Node, path: tuple, document: int) -> LoadProblem:
+    tag = _short_tag(node.tag)
+    plain = {yaml.ScalarNode: "string", yaml.SequenceNode: "list"}.get(type(node), "mapping")
+    if node.tag.startswith(_PYTHON_TAG):
+        kind, _, name = node.tag[len(_PYTHON_TAG):].partition(":")
+        action = {
+            "object/apply": f"call {name}",
+            "object/new": f"call {name}",
+            "name": f"import {name}",
+            "module": f"import {name}",
+        }.get(kind, "build a Python object")
+        message = (
+            f"the tag {tag} asks a Python YAML loader to {action} while it reads the file; "
+            f"sidecarlint never does, and Kubernetes ignores the tag and reads the plain {plain}, "
+            "but a tool that loads the file with PyYAML's unsafe loader would"
+        )
+    else:
+        message = (
+            f"the tag {tag} is not a YAML type that Kubernetes knows: it ignores the tag and reads "
+            f"the plain {plain}, so whatever the tag was meant to do does not happen"
+        )
+    return LoadProblem("tag", message, span_of(node, ()), document, path)
 
 
 def _duplicate_key(key: Any, key_node: yaml.Node, path: tuple, document: int) -> LoadProblem:

@@ -49,5 +49,17 @@ def _objects(document: Document, data: Any, path: tuple) -> Iterator[KubeObject]
     )
 
 
+def declared_objects(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, Mapping[str, Any]]]:
+    """Every mapping that declares an `apiVersion` and a `kind`, whatever their types (so that
+    a check can say what is wrong with them), with the items of a `*List` whose kind is text."""
+    if not (isinstance(data, Mapping) and "apiVersion" in data and "kind" in data):
+        return
+    yield path, data
+    kind, items = data.get("kind"), data.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        for index, item in enumerate(items):
+            yield from declared_objects(item, path + ("items", index))
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None

@@ -110,14 +110,14 @@ class PodView:
     @property
     def volume_names(self) -> frozenset[str]:
         """Volumes the pod will have: `volumes[]`, and claims a StatefulSet-like controller adds."""
-        names = {item.get("name") for _, item in self.volumes}
+        names = [item.get("name") for _, item in self.volumes]
         claims_path = self.workload.volume_claim_templates_path
         if claims_path is not None:
             for _, claim in mapping_items(get_path(self.object.data, claims_path)):
                 metadata = claim.get("metadata")
                 if isinstance(metadata, Mapping):
-                    names.add(metadata.get("name"))
-        return frozenset(name for name in names if isinstance(name, str))
+                    names.append(metadata.get("name"))
+        return frozenset(name for name in names if isinstance(name, str))  # a list as a name is not one
 
     @property
     def init_containers(self) -> list[Container]:

@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+# `\d+(?:\.\d*)?` rather than `\d+\.?\d*`: the same numbers, but a long run of digits that
+# fails to match is given up in linear time, not in the square of its length.
 _QUANTITY = re.compile(
-    r"""^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))
-        (?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?(?:\d+\.?\d*|\.\d+))?$""",
+    r"""^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))
+        (?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]|[eE][+-]?(?:\d+(?:\.\d*)?|\.\d+))?$""",
     re.VERBOSE,
 )
 
@@ -48,7 +50,10 @@ def parse_quantity(value: object) -> Fraction | None:
     match = _QUANTITY.match(value)
     if match is None:
         return None
-    number = Fraction(match["number"])
+    try:
+        number = Fraction(match["number"])
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        return None
     suffix = match["suffix"] or ""
     if suffix in _BINARY:
         return number * 1024 ** _BINARY[suffix]

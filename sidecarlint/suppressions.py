@@ -23,7 +23,8 @@ from sidecarlint.findings import Finding
 from sidecarlint.positions import Span
 
 ANNOTATION_PREFIX = "ignore.sidecarlint.io/"
-_COMMENT = re.compile(r"(?:^|\s)#\s*sidecarlint:\s*(?P<kind>ignore-file|ignore)\[(?P<rules>[^\]]*)\]\s*(?P<reason>.*)$")
+# The rule list is bounded so that a line of a million unclosed `ignore[` costs linear time.
+_COMMENT = re.compile(r"(?:^|\s)#\s*sidecarlint:\s*(?P<kind>ignore-file|ignore)\[(?P<rules>[^\]]{0,1000})\]\s*(?P<reason>.*)$")
 _CONTAINERS = re.compile(r"^\s*containers\s*=\s*(?P<names>[^;]*)(?:;\s*(?P<reason>.*))?$", re.DOTALL)
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 

@@ -96,8 +96,13 @@ def test_deep_nesting_is_a_finding_not_a_crash(loader):
 def test_python_tags_are_never_constructed(loader):
     text = "a: !!python/object/apply:os.system ['echo pwned']\nb: !custom 12\n"
     loaded = load_text(text, "f.yaml", loader)
-    assert loaded.problems == []
     assert loaded.documents[0].data == {"a": ["echo pwned"], "b": "12"}
+    # never constructed, but reported, at the tagged node (its tag is where it starts)
+    assert [(p.kind, p.path, p.span.line, p.span.column) for p in loaded.problems] == [
+        ("tag", ("a",), 1, 4),
+        ("tag", ("b",), 2, 4),
+    ]
+    assert "call os.system" in loaded.problems[0].message
 
 
 def test_encodings():

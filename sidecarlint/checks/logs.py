@@ -52,10 +52,22 @@ def mounts(container: Container) -> list[Mount]:
     return found
 
 
+# shlex builds a token a character at a time, in time that grows with the square of its
+# length: an item with nothing for it to do is one word, and a huge one is split on blanks.
+_SHELL_SPECIAL = frozenset(" \t\n\r\x0b\x0c'\"\\#();<>|&")
+_MAX_SHELL_TEXT = 8192
+
+
 def _words(command_line: list[str]) -> list[str]:
     """Shell words of `command` and `args`, the `sh -c` script split as the shell would."""
     words: list[str] = []
     for item in command_line:
+        if _SHELL_SPECIAL.isdisjoint(item):
+            words.extend([item] if item else [])
+            continue
+        if len(item) > _MAX_SHELL_TEXT:
+            words.extend(item.split())
+            continue
         try:
             lexer = shlex.shlex(item, posix=True, punctuation_chars=True)
             lexer.whitespace_split = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TextIO
 
@@ -17,21 +18,40 @@ def write(result, stream: TextIO, options) -> None:
         stream.write(format_finding(finding, colour) + "\n")
     if getattr(options, "show_suppressed", False):
         for item in result.suppressed:
-            stream.write(f"{format_finding(item.finding, colour)} [suppressed by {item.how}: {item.reason or 'no reason given'}]\n")
+            reason = printable(item.reason) or "no reason given"
+            stream.write(f"{format_finding(item.finding, colour)} [suppressed by {item.how}: {reason}]\n")
     stream.write(summary_line(result, colour) + "\n")
 
 
 def format_finding(finding: Finding, colour: bool = False) -> str:
-    place = f"{finding.path}:{finding.line}:{finding.column}:"
+    place = f"{printable(finding.path)}:{finding.line}:{finding.column}:"
     severity = str(finding.severity)
     rule = f"[{finding.rule}]"
     if colour:
         place = f"{_BOLD}{place}{_RESET}"
         severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
         rule = f"{_DIM}{rule}{_RESET}"
-    line = f"{place} {severity} {rule} {finding.message}"
-    context = object_context(finding)
+    line = f"{place} {severity} {rule} {printable(finding.message)}"
+    context = printable(object_context(finding))
     return f"{line} ({context})" if context else line
+
+
+# Control characters (C0, DEL, C1: escape sequences, carriage returns, line breaks), the
+# Unicode line separators and the bidirectional overrides ("Trojan Source"). Messages quote
+# names and values from the manifest, which must not move the cursor, recolour the
+# terminal, or start a line of their own that looks like another finding.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` with every character that could act on a terminal written as an escape."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
 def object_context(finding: Finding) -> str:
