@@ -39,6 +39,11 @@ def documents_100k(directory: Path) -> list[str]:
     return ["many.yaml"]
 
 
+def documents_100k_raised_limit(directory: Path) -> list[str]:
+    documents_100k(directory)
+    return ["many.yaml", "--max-file-size", "64MiB"]
+
+
 def configmaps_100k(directory: Path) -> list[str]:
     configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n"
     (directory / "many.yaml").write_text("---\n".join([configmap] * 100_000))
@@ -94,6 +99,7 @@ def files_20000(directory: Path) -> list[str]:
 
 CASES = {
     "100k-documents": documents_100k,
+    "100k-docs-64MiB": documents_100k_raised_limit,
     "100k-configmaps": configmaps_100k,
     "dense-flow": dense_flow,
     "empty-documents": empty_documents,

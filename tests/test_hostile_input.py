@@ -401,6 +401,39 @@ def test_a_scalar_of_megabytes(linter, loader):
     assert rules_of(findings) == ["volume-mount-undefined"]
 
 
+LONG = 200_000
+LONG_VALUES = {  # each made a rule's regular expression or parser quadratic once
+    "slashes": "/" * LONG,  # the catalogue's image path suffixes: a square of memory
+    "digits": "1" * LONG + "x",  # the quantity pattern's backtracking
+    "port-flags": "--" + "port" * (LONG // 4) + "!",  # port and address flags
+    "letters": "a" * LONG + "localhost",  # the URL scheme before a localhost address
+    "quoted": "'" + "x" * LONG,  # shlex builds a word a character at a time
+    "tails": "tail -f " * (LONG // 8),  # each tail re-parsed the rest of the command
+    "comments": " # sidecarlint: ignore[a" * (LONG // 24),
+}
+LONG_FIELDS = [
+    ("spec", "template", "spec", "initContainers", 0, "image"),
+    ("spec", "template", "spec", "initContainers", 0, "args", 0),
+    ("spec", "template", "spec", "containers", 0, "command"),
+    ("spec", "template", "spec", "containers", 0, "env", 0, "value"),
+    ("spec", "template", "spec", "containers", 0, "resources", "limits", "memory"),
+    ("spec", "template", "spec", "containers", 0, "volumeMounts", 0, "mountPath"),
+    ("spec", "template", "metadata", "annotations", "prometheus.io/port"),
+]
+
+
+@pytest.mark.parametrize("field", LONG_FIELDS, ids=lambda path: ".".join(map(str, path[3:])))
+def test_long_values_cost_linear_time(linter, field):
+    from tests.test_fuzz import BASE_DEPLOYMENT, replaced
+
+    for name, value in LONG_VALUES.items():
+        document = replaced(BASE_DEPLOYMENT, field, [value] if field[-1] == "command" else value)
+        text = yaml.safe_dump(document, width=10**9)
+        start = time.perf_counter()
+        lint_text(linter, text)
+        assert time.perf_counter() - start < 3, name
+
+
 def test_node_limit_stops_the_file_and_keeps_what_came_before(linter, monkeypatch):
     """A file of 100,000 documents: every node is kept for positions, so the file's nodes are
     limited (MAX_NODES); made small here, the real figure is measured in docs/security.md."""
@@ -490,7 +523,10 @@ def test_python_tags_are_never_constructed_and_are_reported(linter, loader, monk
         (10, 16, "the tag !!python/object/apply:subprocess.Popen"),
         (11, 7, "the tag !custom"),
     ]
-    assert "import os.system" in findings[0].message or "import os.system" in " ".join(f.message for f in findings)
+    messages = [f.message for f in findings if f.rule == "unknown-tag"]
+    assert "asks a Python YAML loader to import os.system" in messages[0]
+    assert "to call os.system while it reads the file" in messages[2]
+    assert "reads the plain mapping" in messages[4]
 
 
 def test_kubernetes_decoder_would_read_unknown_tags_as_plain_values():
@@ -867,6 +903,20 @@ def test_json_sarif_github_and_junit_escape_by_construction(tree):
     root = ET.fromstring(stream.getvalue().encode("utf-8"))  # well-formed XML
     failure = root.find(".//failure")
     assert "<b>&amp;" in failure.get("message") and "\ufffd[2J" in failure.get("message")
+
+
+@pytest.mark.skipif(not POSIX, reason="control characters in file names")
+def test_control_characters_in_file_names_in_every_format(tree, capsys):
+    write(tree / "esc\x1b[31m.yaml", BROKEN_MOUNT.replace("name: web\n", 'name: "web\\x01"\n', 1))
+    assert main(["."]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x01" not in out and out.startswith("esc\\x1b[31m.yaml:10:17:")
+    assert main([".", "--format", "junit"]) == 1
+    root = ET.fromstring(capsys.readouterr().out.encode("utf-8"))  # XML 1.0 cannot hold U+001B: replaced
+    assert root.find(".//testcase").get("file") == "esc\ufffd[31m.yaml"
+    for format in ("json", "sarif"):
+        assert main([".", "--format", format]) == 1
+        json.loads(capsys.readouterr().out)
 
 
 def test_output_into_a_missing_directory_or_onto_a_directory_is_a_usage_error_before_linting(tree, capsys, monkeypatch):

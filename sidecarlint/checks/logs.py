@@ -84,19 +84,23 @@ def _is_operator(word: str) -> bool:
 def tailed_files(command_line: list[str]) -> list[str] | None:
     """The files a `tail -f`/`tail -F`/`tail --follow` in the command follows, else None."""
     words = _words(command_line)
-    following, files = False, []
-    for start, word in enumerate(words):
-        if posixpath.basename(word) != "tail":
+    following, files, index = False, [], 0
+    while index < len(words):
+        if posixpath.basename(words[index]) != "tail":
+            index += 1
             continue
-        follow, operands = _parse_tail(words[start + 1 :])
+        # The scan goes on after the tail's operands, which are files, not commands: one
+        # pass over the words, however many `tail` a hostile command repeats.
+        follow, operands, index = _parse_tail(words, index + 1)
         if follow:
             following = True
             files.extend(operands)
     return files if following else None
 
 
-def _parse_tail(words: list[str]) -> tuple[bool, list[str]]:
-    follow, operands, index, options_done = False, [], 0, False
+def _parse_tail(words: list[str], index: int) -> tuple[bool, list[str], int]:
+    """The options and operands of a `tail` whose words start at `index`, and where they end."""
+    follow, operands, options_done = False, [], False
     while index < len(words):
         word = words[index]
         index += 1
@@ -121,7 +125,7 @@ def _parse_tail(words: list[str]) -> tuple[bool, list[str]]:
                     if position == len(word) - 1:
                         index += 1  # the value is the next word
                     break  # the rest of the cluster is the value
-    return follow, operands
+    return follow, operands, index
 
 
 def fluent_bit_tail_paths(command_line: list[str]) -> list[str]:

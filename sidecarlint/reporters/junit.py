@@ -41,7 +41,7 @@ def to_element(result, fail_on: str = "warning") -> ET.Element:
         crashed = [INTERNAL_ERROR] if by_case.get((path, INTERNAL_ERROR)) else []
         for rule in rules + crashed:
             findings = by_case.get((path, rule), [])
-            case = ET.SubElement(suite, "testcase", classname=path, name=rule, file=path)
+            case = ET.SubElement(suite, "testcase", classname=_clean(path), name=rule, file=_clean(path))
             counts["tests"] += 1
             if rule == INTERNAL_ERROR:
                 counts["errors"] += 1
