@@ -41,7 +41,7 @@ STAGES = (
     ("read files", "Source.read", "sidecarlint/discover.py"),
     ("decode bytes", "decode", "sidecarlint/load.py"),
     ("compose YAML (libyaml + PyYAML resolver)", "compose_all", "yaml/__init__.py"),
-    ("build data from nodes (load._Builder)", "_add_document", "sidecarlint/load.py"),
+    ("build data from nodes (load._Builder)", "_make_document", "sidecarlint/load.py"),
     ("Helm template test (load._template_problem)", "_template_problem", "sidecarlint/load.py"),
     ("objects (objects.py)", "objects_in", "sidecarlint/objects.py"),
     ("pod views (pods.py, catalogue)", "pod_views", "sidecarlint/pods.py"),

@@ -142,8 +142,9 @@ def run(args: argparse.Namespace) -> int:
     from sidecarlint.config import ConfigError
     from sidecarlint.discover import MissingPathError, discover, parse_size
     from sidecarlint.parallel import lint_in_parallel
-    from sidecarlint.findings import INTERNAL_ERROR, Severity
+    from sidecarlint.findings import Severity
     from sidecarlint.plugins import PluginError, default_registry
+    from sidecarlint.results import Tally
     from sidecarlint.rules import RuleError, parse_version
     from sidecarlint.settings import Recipe, prepare
 
@@ -187,16 +188,18 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     sources = [source for source in sources if not _excluded(source, settings.config)]
 
-    result = lint_in_parallel(prepared.linter, recipe, sources, args.jobs)
+    tally = Tally()
+    results = tally.through(lint_in_parallel(prepared.linter, recipe, sources, args.jobs))
     try:
-        _write_report(reporter, result, args, settings.fail_on)
+        _write_report(reporter, results, tally, prepared.linter.rules, args, settings.fail_on)
     except BrokenPipeError:  # `sidecarlint . | head`: the reader left; the exit code still counts
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        for _ in results:  # lint the rest, for the exit code
+            pass
 
-    if any(finding.rule == INTERNAL_ERROR for finding in result.findings):
+    if tally.internal_error:
         return EXIT_USAGE
-    threshold = settings.fail_on.rank
-    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in result.findings) else EXIT_OK
+    return EXIT_FINDINGS if tally.reaches(settings.fail_on) else EXIT_OK
 
 
 def _config_path(args) -> str | None:
@@ -274,15 +277,24 @@ def _check_output(path: str) -> None:
         raise UsageError(f"--output: the directory {directory} does not exist")
 
 
-def _write_report(reporter, result, args, fail_on) -> None:
+def _write_report(reporter, results, tally, rules, args, fail_on) -> None:
+    """Write the report as results come (formats that can) or once all are in (the others)."""
+    from sidecarlint.results import LintResult
+
+    def write(stream, options) -> None:
+        if reporter.streams:
+            reporter.write_stream(results, tally, stream, options)
+        else:
+            reporter.write(LintResult.collect(results, rules), stream, options)
+
     if args.output is None:
-        reporter.write(result, sys.stdout, _options(args, fail_on, colour=_use_colour(args.color, sys.stdout)))
+        write(sys.stdout, _options(args, fail_on, colour=_use_colour(args.color, sys.stdout)))
         sys.stdout.flush()
         return
     _check_output(args.output)
     options = _options(args, fail_on, colour=args.color == "always")
     try:
-        _write_output(args.output, lambda stream: reporter.write(result, stream, options))
+        _write_output(args.output, lambda stream: write(stream, options))
     except OSError as error:  # no permission, a full disk, a read-only file system
         raise UsageError(f"--output: cannot write {args.output}: {error.strerror or error}") from None
 

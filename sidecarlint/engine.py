@@ -7,16 +7,16 @@ object it was looking at, naming the rule, and the other rules go on.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence, Set
 
 from sidecarlint import suppressions
 from sidecarlint.catalogue import Catalogue
-from sidecarlint.checks import CheckContext, Violation
+from sidecarlint.checks import SCOPES, CheckContext, Violation
 from sidecarlint.config import Config
 from sidecarlint.discover import Source
 from sidecarlint.findings import INTERNAL_ERROR, Finding, ObjectRef, RelatedLocation, Severity
-from sidecarlint.load import Document, LoadedFile, LoadProblem, load_bytes
+from sidecarlint.results import FileResult, LintResult
+from sidecarlint.load import Document, LoadedFile, LoadProblem, stream_bytes
 from sidecarlint.objects import KubeObject, objects_in
 from sidecarlint.plugins import Registry
 from sidecarlint.pods import PodView, pod_views
@@ -25,24 +25,6 @@ from sidecarlint.rules import Rule
 from sidecarlint.suppressions import Suppressed, Suppression
 
 DEFAULT_KUBERNETES_VERSION = (1, 34)
-
-
-@dataclass
-class LintResult:
-    findings: list[Finding] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    rules: list[Rule] = field(default_factory=list)  # the rules that ran
-    suppressed: list[Suppressed] = field(default_factory=list)
-
-    @property
-    def has_internal_error(self) -> bool:
-        return any(finding.rule == INTERNAL_ERROR for finding in self.findings)
-
-
-@dataclass
-class FileResult:
-    findings: list[Finding]
-    suppressed: list[Suppressed]
 
 
 class Linter:
@@ -67,38 +49,51 @@ class Linter:
         self.catalogue = Catalogue((*self.config.sidecars, *registry.catalogue.entries))
 
     def lint_sources(self, sources: Iterable[Source]) -> LintResult:
-        result = LintResult(rules=list(self.rules))
+        """Every file's findings, collected (`results` gives them a file at a time)."""
+        return LintResult.collect(self.results(sources), self.rules)
+
+    def results(self, sources: Iterable[Source]) -> Iterator[FileResult]:
+        """Each file's findings as soon as it is linted, in the order of `sources`."""
         for source in sources:
-            result.files.append(source.display)
-            outcome = self.lint_source(source)
-            result.findings.extend(outcome.findings)
-            result.suppressed.extend(outcome.suppressed)
-        result.findings.sort(key=Finding.sort_key)
-        result.suppressed.sort(key=lambda s: s.finding.sort_key())
-        return result
+            yield self.lint_source(source)
 
     def lint_source(self, source: Source) -> FileResult:
         """Read and lint one file, without the rules its path is configured to skip."""
-        skip = self.config.ignored_for(_relative(source, self.config))
-        return self.lint_file(read_source(source), skip)
+        skip = self.config.ignored_for(_relative(source, self.config)) if self.config.per_path_ignores else set()
+        loaded, documents = read_source(source)
+        return self.lint_documents(loaded, documents, skip)
 
-    def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset()) -> FileResult:
+    def lint_file(self, loaded: LoadedFile, skip: Set[str] = frozenset()) -> FileResult:
+        """Lint a file whose documents were all read (`load.load_text`)."""
+        return self.lint_documents(loaded, iter(loaded.documents), skip)
+
+    def lint_documents(self, loaded: LoadedFile, documents: Iterator[Document], skip: Set[str] = frozenset()) -> FileResult:
+        """Lint each document as it comes and let it go: only its findings are kept. The
+        rules about the file itself run last, when reading it has found all it will."""
         rules = [rule for rule in self.rules if rule.name not in skip]
-        findings = [
-            finding
-            for rule in rules
-            if rule.check.scope == "file"
-            for finding in self._run(rule, loaded, loaded.source, None, None)
-        ]
-        pod_rules = [rule for rule in rules if rule.check.scope == "pod"]
+        by_scope: dict[str, list[Rule]] = {scope: [] for scope in SCOPES}
+        for rule in rules:
+            by_scope[rule.check.scope].append(rule)
         directives = list(loaded.suppressions)
+        comments = [d for d in directives if d.how in ("comment", "file comment")]
+        findings: list[Finding] = []
         suppressed: list[Suppressed] = []
-        for document in loaded.documents:
+        container_lines: dict[tuple, int] = {}  # of the containers load problems are in
+        for document in documents:
+            found = [f for rule in by_scope["document"] for f in self._run(rule, document, document.source, document, None)]
             for obj in objects_in(document):
-                directives.extend(self._lint_object(obj, document, pod_rules, findings, suppressed))
-        findings = self._apply_comments(loaded, directives, findings, suppressed)
+                directives.extend(self._lint_object(obj, document, by_scope["pod"], found, suppressed))
+            found = _apply_comments(comments, found, suppressed, lambda f: _container_line(document, f))
+            findings.extend(found)
+            container_lines.update(_problem_container_lines(loaded.problems, document))
+        found = [f for rule in by_scope["file"] for f in self._run(rule, loaded, loaded.source, None, None)]
+        findings.extend(
+            _apply_comments(comments, found, suppressed, lambda f: container_lines.get((f.document, f.field_path)))
+        )
         findings.extend(self._audit(loaded, directives, {rule.name for rule in rules}))
-        return FileResult(findings, suppressed)
+        findings.sort(key=Finding.sort_key)
+        suppressed.sort(key=lambda item: item.finding.sort_key())
+        return FileResult(findings, suppressed, loaded.source)
 
     def _lint_object(self, obj, document, pod_rules, findings, suppressed) -> list[Suppression]:
         """Run the pod rules on an object's pod specs; its annotations may silence findings.
@@ -117,20 +112,6 @@ class Linter:
             directives = covering
         return directives
 
-    def _apply_comments(self, loaded, directives, findings, suppressed) -> list[Finding]:
-        comments = [d for d in directives if d.how in ("comment", "file comment")]
-        if not comments:
-            return findings
-        kept = []
-        for finding in findings:
-            line = _container_line(loaded, finding)
-            hit = next((c for c in comments if suppressions.matches_comment(c, finding, line)), None)
-            if hit is None:
-                kept.append(finding)
-            else:
-                suppressed.append(_silence(hit, finding))
-        return kept
-
     def _audit(self, loaded: LoadedFile, directives: list[Suppression], ran: set[str]) -> Iterator[Finding]:
         """Suppressions without a reason, naming no rule, or silencing nothing."""
         audits = [rule for rule in self.rules if rule.check.scope == "suppressions"]
@@ -141,14 +122,31 @@ class Linter:
             yield from self._run(rule, found, loaded.source, None, None)
 
     def _run(self, rule: Rule, subject, source: str, document: Document | None, obj: KubeObject | None):
-        ref = ObjectRef(obj.kind, obj.name, obj.namespace) if obj is not None else None
         try:
             violations = list(rule.check.run(subject, rule.params, self.context))
         except Exception as error:  # a broken check must not stop the run
-            yield _internal_error(rule, error, source, document, obj, ref)
+            yield _internal_error(rule, error, source, document, obj)
             return
-        for violation in violations:
-            yield _finding(rule, violation, source, document, ref)
+        if violations:
+            ref = ObjectRef(obj.kind, obj.name, obj.namespace) if obj is not None else None
+            for violation in violations:
+                yield _finding(rule, violation, source, document, ref)
+
+
+def _apply_comments(comments, findings: list[Finding], suppressed: list[Suppressed], container_line) -> list[Finding]:
+    """The findings that no `# sidecarlint: ignore` comment silences; the others go to
+    `suppressed`. `container_line(finding)` is the first line of the finding's container."""
+    if not comments:
+        return findings
+    kept = []
+    for finding in findings:
+        line = container_line(finding)
+        hit = next((c for c in comments if suppressions.matches_comment(c, finding, line)), None)
+        if hit is None:
+            kept.append(finding)
+        else:
+            suppressed.append(_silence(hit, finding))
+    return kept
 
 
 def _relative(source: Source, config: Config) -> str:
@@ -189,24 +187,33 @@ def _silence(directive: Suppression, finding: Finding) -> Suppressed:
     return Suppressed(finding, directive.reason, directive.how)
 
 
-def _container_line(loaded: LoadedFile, finding: Finding) -> int | None:
+def _container_line(document: Document, finding: Finding) -> int | None:
     """The first line of the container a finding is about, for comments that cover a container."""
     path = suppressions.container_path(finding.field_path)
-    if path is None or finding.document is None:
-        return None
-    document = next((d for d in loaded.documents if d.index == finding.document), None)
-    return document.span(path).line if document is not None else None
+    return document.span(path).line if path is not None else None
 
 
-def read_source(source: Source) -> LoadedFile:
+def _problem_container_lines(problems: list[LoadProblem], document: Document) -> dict[tuple, int]:
+    """For the load problems inside a container of `document` (a key given twice in it),
+    the container's first line, found while the document's nodes are still at hand."""
+    lines = {}
+    for problem in problems:
+        if problem.document == document.index and problem.path:
+            path = suppressions.container_path(problem.path)
+            if path is not None:
+                lines[(document.index, problem.path)] = document.span(path).line
+    return lines
+
+
+def read_source(source: Source) -> tuple[LoadedFile, Iterator[Document]]:
     try:
         raw = source.read()
     except OSError as error:
         loaded = LoadedFile(source.display)
         reason = error.strerror or str(error)
         loaded.problems.append(LoadProblem("unreadable", f"cannot read the file: {reason}", Span.start()))
-        return loaded
-    return load_bytes(raw, source.display)
+        return loaded, iter(())
+    return stream_bytes(raw, source.display)
 
 
 def _finding(rule: Rule, violation: Violation, source: str, document: Document | None, ref) -> Finding:
@@ -227,7 +234,7 @@ def _finding(rule: Rule, violation: Violation, source: str, document: Document |
     )
 
 
-def _internal_error(rule: Rule, error: Exception, source, document, obj, ref) -> Finding:
+def _internal_error(rule: Rule, error: Exception, source, document, obj) -> Finding:
     span = document.span(obj.path) if document is not None and obj is not None else Span.start()
     return Finding(
         rule=INTERNAL_ERROR,
@@ -236,6 +243,6 @@ def _internal_error(rule: Rule, error: Exception, source, document, obj, ref) ->
         "please report this as a bug in sidecarlint",
         path=source,
         span=span,
-        object=ref,
+        object=ObjectRef(obj.kind, obj.name, obj.namespace) if obj is not None else None,
         document=document.index if document is not None else None,
     )

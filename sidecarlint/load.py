@@ -48,10 +48,15 @@ MAX_NODES = 1_000_000
 # Nesting deeper than this is not a manifest.
 MAX_DEPTH = 200
 # libyaml's composer recurses in C, some 400 bytes of stack a level: a few tens of thousands
-# of levels overflow the stack and kill the process. It composes only text that cannot nest
-# deeper than MAX_DEPTH and is too short to hold many nodes; anything else is composed by
-# `_compose_guarded`, from the same parser's events, with its own stack and the limits.
-FAST_PATH_MAX_CHARS = 64 * 1024
+# of levels overflow the stack and kill the process; and it composes a whole document before
+# we can count its nodes. It composes only text that cannot nest deeper than MAX_DEPTH and
+# whose every document is too short to hold more than MAX_NODES nodes (libyaml makes at most
+# one node per character, as in `?\n?\n`, so half a character a node is a safe bound; an
+# alias makes no new node until the builder, which counts them).
+# Anything else is composed by `_compose_guarded`, from the same parser's events, with its
+# own stack and the limits.
+_C_COMPOSER_MAX_DOCUMENT_CHARS = MAX_NODES // 2
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CORE_PREFIX = "tag:yaml.org,2002:"
@@ -147,17 +152,31 @@ _TOO_DEEP_TO_READ = f"{_TOO_DEEP}; it is not read from here on, nor is the rest 
 
 
 def load_text(text: str, source: str, loader: type = DefaultLoader) -> LoadedFile:
-    """Compose every document of `text` and build its data; never raises on bad input."""
+    """Compose every document of `text`, build its data and keep it; never raises on bad input."""
+    loaded, documents = stream_text(text, source, loader)
+    loaded.documents.extend(documents)
+    return loaded
+
+
+def stream_text(text: str, source: str, loader: type = DefaultLoader) -> tuple[LoadedFile, Iterator[Document]]:
+    """The file, and its documents one at a time, each composed and built only when the
+    iterator reaches it, so that a caller who lets each go keeps one document's nodes in
+    memory, not the file's. `loaded.problems` is complete once the iterator is exhausted;
+    `loaded.documents` stays empty."""
     problem = _not_yaml_text(text)
     if problem is not None:
-        return LoadedFile(source, problems=[problem])
-    loaded = _load_yaml(text, source, loader)
+        return LoadedFile(source, problems=[problem]), iter(())
+    loaded = LoadedFile(source)
     if "{{" in text:  # the cheap test first: almost no manifest holds a template action
-        template = _template_problem(text, loaded, loader)
+        # Telling a chart template from a manifest takes every document at once.
+        documents = list(_read_documents(text, loaded, loader))
+        template = _template_problem(text, documents, loaded.problems, loader)
         if template is not None:
-            return LoadedFile(source, problems=[template])
+            return LoadedFile(source, problems=[template]), iter(())
+        loaded.suppressions = comment_directives(text)
+        return loaded, iter(documents)
     loaded.suppressions = comment_directives(text)
-    return loaded
+    return loaded, _read_documents(text, loaded, loader)
 
 
 def _not_yaml_text(text: str) -> LoadProblem | None:
@@ -183,14 +202,17 @@ def _not_yaml_text(text: str) -> LoadProblem | None:
     )
 
 
-def _load_yaml(text: str, source: str, loader: type) -> LoadedFile:
-    loaded = LoadedFile(source)
+def _read_documents(text: str, loaded: LoadedFile, loader: type) -> Iterator[Document]:
+    """Each document as it is built; what is wrong with the file goes to `loaded.problems`."""
     budget = _Budget()
     last = -1  # the last document composed; a syntax error is in the one after it
     try:
         for last, root in enumerate(_compose_all(text, loader, budget)):
-            if not _add_document(loaded, last, root, budget):
-                break  # the file's node budget is spent: the rest is not read
+            document, read_on = _make_document(loaded, last, root, budget)
+            if document is not None:
+                yield document
+            if not read_on:
+                return  # the file's node budget is spent: the rest is not read
     except yaml.MarkedYAMLError as error:
         loaded.problems.append(_syntax_problem(error, last + 1))
     except yaml.YAMLError as error:  # e.g. a reader error without a mark
@@ -201,15 +223,27 @@ def _load_yaml(text: str, source: str, loader: type) -> LoadedFile:
         loaded.problems.append(
             LoadProblem("too-complex", "the YAML is nested too deeply to read", Span.start(), last + 1)
         )
-    return loaded
 
 
 def _compose_all(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:
     """The root node of each document: libyaml's composer where it is safe, else our own."""
-    if _CParser is not None and issubclass(loader, _CParser) and len(text) <= FAST_PATH_MAX_CHARS:
-        if not _may_nest_deeper_than(text, MAX_DEPTH):
-            return yaml.compose_all(text, Loader=loader)
+    if (
+        _CParser is not None
+        and issubclass(loader, _CParser)
+        and _longest_document(text) <= _C_COMPOSER_MAX_DOCUMENT_CHARS
+        and not _may_nest_deeper_than(text, MAX_DEPTH)
+    ):
+        return yaml.compose_all(text, Loader=loader)
     return _compose_guarded(text, loader, budget)
+
+
+def _longest_document(text: str) -> int:
+    """The length of the longest stretch of `text` between document markers (`---` at the
+    start of a line): a bound on any one document's length, since no document spans one."""
+    if len(text) <= _C_COMPOSER_MAX_DOCUMENT_CHARS:
+        return len(text)
+    starts = [0, *(match.start() for match in _DOCUMENT_START.finditer(text)), len(text)]
+    return max(end - start for start, end in zip(starts, starts[1:]))
 
 
 def _may_nest_deeper_than(text: str, depth: int) -> bool:
@@ -310,7 +344,7 @@ def _compose_document(parser, budget: _Budget) -> yaml.Node:
 # A Helm chart template: a file whose Go template actions keep it from being YAML.
 
 
-def _template_problem(text: str, loaded: LoadedFile, loader: type) -> LoadProblem | None:
+def _template_problem(text: str, documents: list[Document], problems: list[LoadProblem], loader: type) -> LoadProblem | None:
     """A `template` problem when the file's template actions are what make it unreadable.
 
     Two cases: the file is not YAML, but it is once its actions are taken out (a genuine
@@ -323,12 +357,12 @@ def _template_problem(text: str, loaded: LoadedFile, loader: type) -> LoadProble
     if not actions:
         return None
     lines = _Lines(text)
-    if any(problem.kind == "syntax" for problem in loaded.problems):
+    if any(problem.kind == "syntax" for problem in problems):
         if not _parses(_without_actions(text, actions), loader):
             return None
     else:
         starts = {lines.position(start) for start, _ in actions}
-        if not any(_mappings_starting_at(document.root, starts) for document in loaded.documents):
+        if not any(_mappings_starting_at(document.root, starts) for document in documents):
             return None
     start, end = actions[0]
     line, column = lines.position(start)
@@ -439,12 +473,17 @@ def _shorten(action: str, limit: int = 40) -> str:
 
 
 def load_bytes(raw: bytes, source: str, loader: type = DefaultLoader) -> LoadedFile:
+    loaded, documents = stream_bytes(raw, source, loader)
+    loaded.documents.extend(documents)
+    return loaded
+
+
+def stream_bytes(raw: bytes, source: str, loader: type = DefaultLoader) -> tuple[LoadedFile, Iterator[Document]]:
+    """As `stream_text`, from the file's bytes."""
     text, problem = decode(raw)
     if problem is not None:
-        loaded = LoadedFile(source)
-        loaded.problems.append(problem)
-        return loaded
-    return load_text(text, source, loader)
+        return LoadedFile(source, problems=[problem]), iter(())
+    return stream_text(text, source, loader)
 
 
 _BYTE_ORDER_MARKS = (
@@ -502,20 +541,20 @@ def _syntax_problem(error: yaml.MarkedYAMLError, document: int) -> LoadProblem:
 # Nodes to data.
 
 
-def _add_document(loaded: LoadedFile, index: int, root: yaml.Node, budget: _Budget) -> bool:
-    """Build one document's data; False when the file's node budget is spent."""
+def _make_document(loaded: LoadedFile, index: int, root: yaml.Node, budget: _Budget) -> tuple[Document | None, bool]:
+    """One document, or None when it cannot be built; and whether to read on (False when
+    the file's node budget is spent). Problems go to `loaded.problems`."""
     builder = _Builder(index, budget)
     try:
         data = builder.build(root, ())
     except _TooComplex as error:
         loaded.problems.append(LoadProblem("too-complex", str(error), span_of(error.node, ()), index))
-        return not error.rest_unread
+        return None, not error.rest_unread
     except RecursionError:  # MAX_DEPTH keeps the builder far below Python's limit; a last resort
         loaded.problems.append(LoadProblem("too-complex", _TOO_DEEP, Span.at_mark(root.start_mark), index))
-        return True
+        return None, True
     loaded.problems.extend(builder.problems)
-    loaded.documents.append(Document(loaded.source, index, data, root))
-    return True
+    return Document(loaded.source, index, data, root), True
 
 
 class _Builder:

@@ -2,19 +2,19 @@
 
 Each worker builds its own registry, configuration and linter from the same `Recipe` the
 main process used (checks are plain functions found by import, so nothing needs to be
-pickled but the recipe, the sources and the findings). Results come back in the order
-the files were given and are sorted the same way as a one-process run, so the output is
-identical whatever `--jobs` is.
+pickled but the recipe, the sources and the findings). Results come back a file at a time
+in the order the files were given, as in a one-process run, so the output is identical
+whatever `--jobs` is.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from sidecarlint.discover import Source
-from sidecarlint.engine import FileResult, Linter, LintResult
+from sidecarlint.engine import FileResult, Linter
 from sidecarlint.settings import Recipe, prepare
 
 # Below this many files a pool costs more (starting workers, importing) than it saves.
@@ -29,22 +29,17 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def lint_in_parallel(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int | None) -> LintResult:
-    """Lint `sources` with `jobs` processes (None: every usable core; small runs: one)."""
+def lint_in_parallel(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int | None) -> Iterator[FileResult]:
+    """Each file's result, in the order of `sources`, linted by `jobs` processes (None:
+    every usable core; small runs: one)."""
     jobs = usable_cores() if jobs is None else jobs
     if jobs <= 1 or len(sources) < MIN_FILES_FOR_POOL:
-        return linter.lint_sources(sources)
+        yield from linter.results(sources)
+        return
     chunks = [list(sources[i : i + CHUNK_FILES]) for i in range(0, len(sources), CHUNK_FILES)]
-    result = LintResult(rules=list(linter.rules))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(recipe,)) as pool:
-        for chunk, outcomes in zip(chunks, pool.map(_lint_chunk, chunks)):
-            result.files.extend(source.display for source in chunk)
-            for outcome in outcomes:
-                result.findings.extend(outcome.findings)
-                result.suppressed.extend(outcome.suppressed)
-    result.findings.sort(key=lambda finding: finding.sort_key())
-    result.suppressed.sort(key=lambda item: item.finding.sort_key())
-    return result
+        for outcomes in pool.map(_lint_chunk, chunks):
+            yield from outcomes
 
 
 _worker_linter: Linter | None = None

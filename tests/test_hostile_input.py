@@ -995,6 +995,7 @@ def test_read_source_turns_every_os_error_into_a_problem(monkeypatch):
             def read(self, error=error):
                 raise error
 
-        loaded = read_source(Failing("x.yaml", "x.yaml"))
+        loaded, documents = read_source(Failing("x.yaml", "x.yaml"))
+        assert list(documents) == []
         (problem,) = loaded.problems
         assert problem.kind == "unreadable" and problem.message.startswith("cannot read the file: ")

@@ -18,7 +18,7 @@ from typing import Any
 
 from sidecarlint.positions import Span
 
-SCOPES = ("pod", "file", "suppressions")
+SCOPES = ("pod", "document", "file", "suppressions")
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,10 @@ class CheckContext:
 class Check:
     name: str
     function: Callable[..., Iterable[Violation]]
-    # "pod": called with a PodView; "file": with a LoadedFile; "suppressions": with the
-    # (span, message) problems the engine found among a file's suppressions.
+    # "pod": called with a PodView; "document": with a load.Document (its data and nodes),
+    # for what is wrong around the pod specs; "file": with a LoadedFile once it has been
+    # read to the end (its problems); "suppressions": with the (span, message) problems the
+    # engine found among a file's suppressions.
     scope: str = "pod"
     params: Mapping[str, Any] = field(default_factory=dict)  # names and default values
     # Checks a rule's params when the rule is loaded; raises ValueError naming the problem.

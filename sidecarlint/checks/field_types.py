@@ -23,7 +23,7 @@ from typing import Any
 
 from sidecarlint import workloads
 from sidecarlint.checks import CheckContext, Violation, check
-from sidecarlint.load import LoadedFile
+from sidecarlint.load import Document
 from sidecarlint.objects import declared_objects
 from sidecarlint.pods import PodView, get_path
 
@@ -212,12 +212,11 @@ def _container(path: tuple, names) -> str | None:
 # being reached. Only the kinds sidecarlint knows by itself are followed to their pod spec.
 
 
-@check("object-types", scope="file")
-def object_types(file: LoadedFile, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+@check("object-types", scope="document")
+def object_types(document: Document, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     kinds = workloads.sidecarlint_workload_kinds()
-    for document in file.documents:
-        for path, data in declared_objects(document.data):
-            yield from _object_problems(document, path, data, kinds)
+    for path, data in declared_objects(document.data):
+        yield from _object_problems(document, path, data, kinds)
 
 
 def _object_problems(document, path: tuple, data: Mapping, kinds) -> Iterator[Violation]:

@@ -18,8 +18,16 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE:
 
 
 def write(result, stream: TextIO, options) -> None:
+    write_findings(result.findings, stream)
+
+
+def write_stream(results, tally, stream: TextIO, options) -> None:
+    write_findings((finding for outcome in results for finding in outcome.findings), stream)
+
+
+def write_findings(findings, stream: TextIO) -> None:
     root = repository_root()
-    for finding in result.findings:
+    for finding in findings:
         stream.write(annotation(finding, repository_path(finding.path, root)) + "\n")
 
 

@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Iterable
 from typing import TextIO
 
 from sidecarlint.findings import Finding, Severity
+from sidecarlint.results import FileResult, Tally
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
 def write(result, stream: TextIO, options) -> None:
+    write_findings(result.findings, Tally.of(result), stream, options)
+
+
+def write_stream(results: Iterable[FileResult], tally: Tally, stream: TextIO, options) -> None:
+    """A file's findings as soon as it is linted; the summary once all are."""
+    write_findings((finding for outcome in results for finding in outcome.findings), tally, stream, options)
+
+
+def write_findings(findings: Iterable[Finding], tally: Tally, stream: TextIO, options) -> None:
     colour = options.colour
-    for finding in result.findings:
+    for finding in findings:
         stream.write(format_finding(finding, colour) + "\n")
     if getattr(options, "show_suppressed", False):
-        for item in result.suppressed:
+        for item in tally.suppressed:
             reason = printable(item.reason) or "no reason given"
             stream.write(f"{format_finding(item.finding, colour)} [suppressed by {item.how}: {reason}]\n")
-    stream.write(summary_line(result, colour) + "\n")
+    stream.write(summary_line(tally, colour) + "\n")
 
 
 def format_finding(finding: Finding, colour: bool = False) -> str:
@@ -64,24 +74,24 @@ def object_context(finding: Finding) -> str:
     return ", ".join(parts)
 
 
-def summary_line(result, colour: bool = False) -> str:
-    files = len(result.files)
+def summary_line(tally: Tally, colour: bool = False) -> str:
+    files = tally.files
     checked = f"{files} file{'s' if files != 1 else ''} checked"
-    if not result.findings:
-        suppressed = f"; {len(result.suppressed)} suppressed" if result.suppressed else ""
+    if not tally.findings:
+        suppressed = f"; {len(tally.suppressed)} suppressed" if tally.suppressed else ""
         return f"No problems found ({checked}{suppressed})."
-    counts = Counter(finding.severity for finding in result.findings)
+    counts = tally.by_severity
     parts = [
         f"{counts[severity]} {severity}{'s' if counts[severity] != 1 else ''}"
         for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
         if counts[severity]
     ]
-    total = len(result.findings)
-    with_problems = len({finding.path for finding in result.findings})
+    total = tally.findings
+    with_problems = len(tally.paths_with_findings)
     text = (
         f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) "
         f"in {with_problems} of {checked}."
     )
-    if result.suppressed:
-        text = text[:-1] + f"; {len(result.suppressed)} suppressed."
+    if tally.suppressed:
+        text = text[:-1] + f"; {len(tally.suppressed)} suppressed."
     return f"{_BOLD}{text}{_RESET}" if colour else text
