@@ -78,10 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-file-size",
-        default="10MiB",
         metavar="SIZE",
         help="do not read files larger than SIZE, in bytes or with a K, M or G suffix (KiB, MiB, GiB); "
-        "each is reported instead (default: 10MiB)",
+        "each is reported instead (default: the configuration's max-file-size, else 10MiB)",
     )
     parser.add_argument(
         "--sarif-category",
@@ -140,8 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     # Imported here so that --help and --version stay instant.
     from sidecarlint.config import ConfigError
-    from sidecarlint.discover import MissingPathError, discover, parse_size
-    from sidecarlint.parallel import lint_in_parallel
+    from sidecarlint.discover import DEFAULT_MAX_FILE_SIZE, MissingPathError, discover, parse_size
+    from sidecarlint.parallel import lint_in_parallel, relax_garbage_collection
     from sidecarlint.findings import Severity
     from sidecarlint.plugins import PluginError, default_registry
     from sidecarlint.results import Tally
@@ -177,17 +176,18 @@ def run(args: argparse.Namespace) -> int:
     if args.sarif_category is not None and args.format != "sarif":
         raise UsageError("--sarif-category: only --format sarif has a category")
     try:
-        max_file_size = parse_size(args.max_file_size)
+        max_file_size = parse_size(args.max_file_size) if args.max_file_size is not None else settings.config.max_file_size
     except ValueError as error:
         raise UsageError(f"--max-file-size: {error}") from None
     if args.output is not None:
         _check_output(args.output)
     try:
-        sources = discover(args.paths or ["."], max_file_size=max_file_size)
+        sources = discover(args.paths or ["."], max_file_size=max_file_size or DEFAULT_MAX_FILE_SIZE)
     except MissingPathError as error:
         raise UsageError(str(error)) from None
     sources = [source for source in sources if not _excluded(source, settings.config)]
 
+    relax_garbage_collection()
     tally = Tally()
     results = tally.through(lint_in_parallel(prepared.linter, recipe, sources, args.jobs))
     try:

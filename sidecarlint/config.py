@@ -31,6 +31,7 @@ KEYS = (
     "ignore",
     "severity",
     "fail-on",
+    "max-file-size",
     "exclude",
     "per-path-ignores",
     "sidecars",
@@ -52,6 +53,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     fail_on: Severity | None = None
+    max_file_size: int | None = None  # bytes
     exclude: tuple[str, ...] = ()
     per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sidecars: tuple[CatalogueEntry, ...] = ()
@@ -167,6 +169,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None, rule_names: set[str
         ignore=check.rule_names("ignore", data.get("ignore"), known) or (),
         severity=check.severities(data.get("severity"), known),
         fail_on=check.severity("fail-on", data.get("fail-on")),
+        max_file_size=check.size("max-file-size", data.get("max-file-size")),
         exclude=check.strings("exclude", data.get("exclude")),
         per_path_ignores=check.per_path_ignores(data.get("per-path-ignores"), known),
         sidecars=check.sidecars(data.get("sidecars")),
@@ -215,6 +218,18 @@ class _Checker:
             if name not in known:
                 raise self.fail(key, f"unknown rule {name!r}{_nearest(name, known)}")
         return names
+
+    def size(self, key: str, value: Any) -> int | None:
+        from sidecarlint.discover import parse_size
+
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.fail(key, f"must be a size such as 10MiB or a number of bytes, not {value!r}")
+        try:
+            return parse_size(str(value))
+        except ValueError as error:
+            raise self.fail(key, str(error)) from None
 
     def severity(self, key: str, value: Any) -> Severity | None:
         if value is None:

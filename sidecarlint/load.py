@@ -35,7 +35,10 @@ try:  # libyaml is several times faster; the pure-Python loader gives the same r
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as DefaultLoader
 
-_CParser = getattr(yaml, "CParser", None)  # libyaml's parser and composer, when PyYAML has them
+try:  # libyaml's parser and composer, when PyYAML has them
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _CParser = None
 
 # Nodes that one document may build from re-used anchors before we stop expanding it:
 # a handful of anchors can otherwise describe billions of nodes ("billion laughs").

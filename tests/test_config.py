@@ -115,6 +115,9 @@ def test_exclude_applies_to_named_files_too(repo, capsys):
         ("rules:\n  - name: port-conflict\n    severity: error\n    summary: s.\n    why: w\n    fix: f\n    check: jsonpath\n    params: {require: a}\n",
          "rules: port-conflict: a rule of that name already exists"),
         ("rules:\n  - name: x\n    severity: error\n    summary: s.\n    why: w\n    fix: f\n    check: jsonpaht\n", "unknown check 'jsonpaht' (did you mean 'jsonpath'?)"),
+        ("max-file-size: lots\n", "max-file-size: 'lots' is not a size such as 10MiB"),
+        ("max-file-size: [1]\n", "max-file-size: must be a size such as 10MiB or a number of bytes, not [1]"),
+        ("max-file-size: 0\n", "max-file-size: '0' is not a size"),
         ("[1, 2]\n", "the configuration must be a mapping"),
         ("select: [a\n", "not valid YAML"),
     ],
@@ -131,6 +134,15 @@ def test_bad_configuration_is_a_usage_error_naming_file_and_key(repo, capsys, co
     assert err.startswith(f"sidecarlint: error: {repo / '.sidecarlint.yaml'}: ") or err.startswith("sidecarlint: error: .sidecarlint.yaml")
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_max_file_size_from_the_configuration_and_the_command_line(repo, capsys):
+    write(repo / "pod.yaml", POD)  # 253 bytes
+    write(repo / ".sidecarlint.yaml", "max-file-size: 200\n")
+    assert rules_reported(capsys, "pod.yaml") == ["file-unreadable"]
+    write(repo / ".sidecarlint.yaml", "max-file-size: 1KiB\n")
+    assert rules_reported(capsys, "pod.yaml") == ["image-tag-unpinned"]
+    assert rules_reported(capsys, "pod.yaml", "--max-file-size", "100") == ["file-unreadable"]  # the flag wins
 
 
 def test_missing_config_file_is_a_usage_error(repo, capsys):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -435,8 +436,8 @@ def test_long_values_cost_linear_time(linter, field):
 
 
 def test_node_limit_stops_the_file_and_keeps_what_came_before(linter, monkeypatch):
-    """A file of 100,000 documents: every node is kept for positions, so the file's nodes are
-    limited (MAX_NODES); made small here, the real figure is measured in docs/security.md."""
+    """A file of 100,000 documents: the nodes a file may build are limited (MAX_NODES), so
+    that its time is bounded too; made small here, the real figure is in docs/security.md."""
     monkeypatch.setattr(load, "MAX_NODES", 1_000)
     monkeypatch.setattr(load, "_FILE_TOO_BIG", "too many nodes")
     # 13 nodes: the document's mapping, 4 keys and 2 values, {name: c} (3) and {a: b} (3)
@@ -451,6 +452,30 @@ def test_node_limit_stops_the_file_and_keeps_what_came_before(linter, monkeypatc
         assert (problem.span.line, problem.span.column) == (384, 11)
         findings = linter.lint_file(loaded).findings
         assert rules_of(findings) == ["document-too-complex"]
+
+
+def test_a_file_of_many_documents_is_linted_in_the_memory_of_one(linter, tmp_path):
+    """Each document is let go once linted: memory grows with the file's text (its bytes and
+    their decoded copy), not with its nodes, which took some 70 bytes a byte of YAML when a
+    file's documents were all kept until the end."""
+    document = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
+    small, large = tmp_path / "small.yaml", tmp_path / "large.yaml"
+    small.write_text(document * 1_000)
+    large.write_text(document * 10_000)
+
+    def peak(path: Path) -> int:
+        tracemalloc.start()
+        try:
+            result = linter.lint_source(Source(str(path), str(path)))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert result.findings == []
+
+    peak(small)  # imports and first-use caches are not the file's
+    growth = peak(large) - peak(small)
+    extra_text = large.stat().st_size - small.stat().st_size
+    assert growth < 3 * extra_text, f"{growth:,} bytes more for {extra_text:,} bytes more YAML"
 
 
 def test_node_limit_counts_the_copies_aliases_make(monkeypatch):

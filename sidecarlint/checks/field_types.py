@@ -15,6 +15,7 @@ UnmarshalJSON reads a bare number: `memory: 512` is 512 bytes), and a YAML date 
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -214,9 +215,13 @@ def _container(path: tuple, names) -> str | None:
 
 @check("object-types", scope="document")
 def object_types(document: Document, params: Mapping, context: CheckContext) -> Iterator[Violation]:
-    kinds = workloads.sidecarlint_workload_kinds()
     for path, data in declared_objects(document.data):
-        yield from _object_problems(document, path, data, kinds)
+        yield from _object_problems(document, path, data, _builtin_kinds())
+
+
+@functools.cache
+def _builtin_kinds() -> tuple:
+    return tuple(workloads.sidecarlint_workload_kinds())
 
 
 def _object_problems(document, path: tuple, data: Mapping, kinds) -> Iterator[Violation]:
