@@ -41,4 +41,7 @@ def sidecarlint_sidecars():
 
 @hookspec
 def sidecarlint_reporters():
-    """Return `sidecarlint.reporters.Reporter` objects: output formats for `--format`."""
+    """Return `sidecarlint.reporters.Reporter` objects: output formats for `--format`.
+
+    A reporter writes a collected `LintResult`; one that can write a file at a time also
+    names a `stream_target` (see `Reporter`), and then a run never holds all its findings."""

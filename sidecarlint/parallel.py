@@ -1,8 +1,9 @@
 """Linting many files on all cores: a process pool over chunks of files, merged in order.
 
-Each worker builds its own registry, configuration and linter from the same `Recipe` the
-main process used (checks are plain functions found by import, so nothing needs to be
-pickled but the recipe, the sources and the findings). Results come back a file at a time
+A forked worker (Linux) starts with the main process's linter; a spawned one (macOS,
+Windows) builds its own registry, configuration and linter from the same `Recipe` the main
+process used (checks are plain functions found by import, so nothing needs to be pickled
+but the recipe, the sources and the findings). Results come back a file at a time
 in the order the files were given, as in a one-process run, so the output is identical
 whatever `--jobs` is.
 """
@@ -38,10 +39,15 @@ def lint_in_parallel(linter: Linter, recipe: Recipe, sources: Sequence[Source], 
         return
     from concurrent.futures import ProcessPoolExecutor  # only when a pool starts: it is slow to import
 
+    global _worker_linter
+    _worker_linter = linter  # a forked worker starts with it; a spawned one builds its own
     chunks = [list(sources[i : i + CHUNK_FILES]) for i in range(0, len(sources), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(recipe,)) as pool:
-        for outcomes in pool.map(_lint_chunk, chunks):
-            yield from outcomes
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(recipe,)) as pool:
+            for outcomes in pool.map(_lint_chunk, chunks):
+                yield from outcomes
+    finally:
+        _worker_linter = None
 
 
 def relax_garbage_collection() -> None:
@@ -58,7 +64,8 @@ _worker_linter: Linter | None = None
 
 def _start_worker(recipe: Recipe) -> None:
     global _worker_linter
-    _worker_linter = prepare(recipe).linter
+    if _worker_linter is None:  # spawned, not forked (macOS, Windows): build it from the recipe
+        _worker_linter = prepare(recipe).linter
     relax_garbage_collection()
 
 

@@ -282,3 +282,30 @@ def test_duplicate_key_is_reported_at_the_second_key(tree, capsys):
     assert capsys.readouterr().out.splitlines()[0].startswith(
         "pod.yaml:9:7: error [duplicate-key] the key 'image' is given twice in this mapping"
     )
+
+
+@pytest.mark.parametrize("output_format, streams", [("text", True), ("github", True), ("json", False)])
+def test_text_and_annotations_are_written_a_file_at_a_time(tmp_path, monkeypatch, output_format, streams):
+    """A file's findings are written before the next file is read, so a run never holds
+    them all; JSON is one document and is written once every file is linted."""
+    import io
+
+    from sidecarlint.engine import Linter
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "a.yaml", BROKEN_MOUNT)
+    write(tmp_path / "b.yaml", BROKEN_MOUNT)
+    events: list[str] = []
+    lint_source = Linter.lint_source
+    monkeypatch.setattr(Linter, "lint_source", lambda self, source: events.append(f"lint {source.display}") or lint_source(self, source))
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            events.append("write")
+            return super().write(text)
+
+    monkeypatch.setattr(sys, "stdout", Recording())
+    assert main(["a.yaml", "b.yaml", "--format", output_format, "--jobs", "1"]) == 1
+    first_write = events.index("write")
+    assert events[:first_write] == (["lint a.yaml"] if streams else ["lint a.yaml", "lint b.yaml"])
+    assert "lint b.yaml" in events

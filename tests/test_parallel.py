@@ -43,3 +43,18 @@ def test_output_is_identical_whatever_jobs_is(many_files, monkeypatch, capsys, o
 def test_jobs_must_be_positive(capsys):
     assert main(["--jobs", "0", "."]) == 2
     assert "argument --jobs/-j: '0' is not a positive whole number" in capsys.readouterr().err
+
+
+def test_a_spawned_worker_builds_its_linter_from_the_recipe(monkeypatch):
+    """Forked workers (Linux) inherit the main process's linter; a spawned one (macOS,
+    Windows) starts with none and must build the same one from the recipe."""
+    import gc
+
+    from sidecarlint import parallel
+    from sidecarlint.settings import Recipe
+
+    monkeypatch.setattr(parallel, "_worker_linter", None)
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    monkeypatch.setattr(gc, "set_threshold", lambda *thresholds: None)
+    parallel._start_worker(Recipe(load_entry_points=False, config_path=None, select=["port-conflict"]))
+    assert [rule.name for rule in parallel._worker_linter.rules] == ["port-conflict"]
