@@ -103,54 +103,81 @@ OBJECT_META = struct(
 def field_types(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     """The pod spec's fields, its containers', and the metadata of the object and its pod template."""
     kind = pod.object.kind
+    found: list[Violation] = []
     metadata_paths = [pod.object.path + ("metadata",)]
     if pod.metadata_path != metadata_paths[0]:
         metadata_paths.append(pod.metadata_path)
     for path in metadata_paths:
         value = get_path(pod.object.document.data, path)
-        yield from _check(value, OBJECT_META, path, pod.object.path, kind, None)
-    names = {container.path: container.name for container in pod.containers}
+        if value is not None:
+            _check(value, OBJECT_META, path, _Where(pod.object.path, kind, None), found)
+    where = _Where(pod.object.path, kind, {container.path: container.name for container in pod.containers})
     for name, field_type in POD_SPEC_FIELDS.items():
-        yield from _check(pod.spec.get(name), field_type, pod.path + (name,), pod.object.path, kind, names)
+        value = pod.spec.get(name)
+        if value is not None:
+            _check(value, field_type, pod.path + (name,), where, found)
+    return iter(found)
 
 
-def _check(value: Any, expected: Type, path: tuple, base: tuple, kind: str, names) -> Iterator[Violation]:
-    """The fields of `value` (at `path`) that do not fit `expected`; the first misfit of each
-    branch only, as the API server stops at it."""
-    if value is None:
+@dataclass(frozen=True)
+class _Where:
+    """What a misfit's message and container come from: the object's path and kind, and
+    the containers' names by path."""
+
+    base: tuple
+    kind: str
+    names: Mapping[tuple, str] | None
+
+
+def _check(value: Any, expected: Type, path: tuple, where: _Where, found: list[Violation]) -> None:
+    """Adds to `found` the fields of `value` (at `path`, not None) that do not fit `expected`;
+    the first misfit of each branch only, as the API server stops at it. Every pod's every
+    field passes here, so it appends instead of yielding, and skips nulls before descending."""
+    if not _FITS[expected.kind](value):
+        message = _message(value, expected, path[len(where.base):], where.kind)
+        found.append(Violation(path, message, _container(path, where.names)))
         return
-    if not _fits(value, expected):
-        yield Violation(path, _message(value, expected, path[len(base):], kind), _container(path, names))
-        return
-    if expected.kind == "list" and expected.items is not None:
-        for index, item in enumerate(value):
-            yield from _check(item, expected.items, path + (index,), base, kind, names)
-    elif expected.kind == "mapping" and expected.items is not None:
-        for key, item in value.items():
-            yield from _check(item, expected.items, path + (key,), base, kind, names)
-    elif expected.kind == "mapping":
-        for key, field_type in expected.fields.items():
-            yield from _check(value.get(key), field_type, path + (key,), base, kind, names)
-
-
-def _fits(value: Any, expected: Type) -> bool:
-    if expected.kind == "string":
-        return isinstance(value, (str, bytes, datetime.date))  # dates and !!binary arrive as strings
-    if expected.kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-            return False
-        return INT32[0] <= value <= INT32[1]
-    if expected.kind == "boolean":
-        return isinstance(value, bool)
-    if expected.kind == "quantity":
-        if isinstance(value, str):
-            return _QUANTITY.fullmatch(value.strip()) is not None
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    items = expected.items
     if expected.kind == "list":
-        return isinstance(value, list)
-    return isinstance(value, Mapping)
+        if items is not None:
+            for index, item in enumerate(value):
+                if item is not None:
+                    _check(item, items, path + (index,), where, found)
+    elif expected.kind == "mapping":
+        if items is not None:
+            for key, item in value.items():
+                if item is not None:
+                    _check(item, items, path + (key,), where, found)
+        else:
+            for key, field_type in expected.fields.items():
+                item = value.get(key)
+                if item is not None:
+                    _check(item, field_type, path + (key,), where, found)
+
+
+def _fits_integer(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return False
+    return INT32[0] <= value <= INT32[1]
+
+
+def _fits_quantity(value: Any) -> bool:
+    if isinstance(value, str):
+        return _QUANTITY.fullmatch(value.strip()) is not None
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# Whether a value (never None) fits a kind of type. The loader builds plain dicts and lists.
+_FITS = {
+    "string": lambda value: isinstance(value, (str, bytes, datetime.date)),  # dates and !!binary arrive as strings
+    "integer": _fits_integer,
+    "boolean": lambda value: isinstance(value, bool),
+    "quantity": _fits_quantity,
+    "list": lambda value: isinstance(value, list),
+    "mapping": lambda value: isinstance(value, dict),
+}
 
 
 def describe(value: Any) -> str:
