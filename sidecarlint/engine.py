@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sidecarlint import suppressions
+from sidecarlint import attribution, suppressions
 from sidecarlint.catalogue import Catalogue
 from sidecarlint.checks import CheckContext, Violation
 from sidecarlint.config import Config
@@ -21,6 +21,7 @@ from sidecarlint.objects import KubeObject, objects_in
 from sidecarlint.plugins import Registry
 from sidecarlint.pods import PodView, pod_views
 from sidecarlint.positions import Span
+from sidecarlint.rendering import RenderError
 from sidecarlint.rules import Rule
 from sidecarlint.suppressions import Suppressed, Suppression
 
@@ -73,6 +74,7 @@ class Linter:
             outcome = self.lint_source(source)
             result.findings.extend(outcome.findings)
             result.suppressed.extend(outcome.suppressed)
+        result.findings = attribution.unique(result.findings)  # rendering: two overlays of one base
         result.findings.sort(key=Finding.sort_key)
         result.suppressed.sort(key=lambda s: s.finding.sort_key())
         return result
@@ -80,9 +82,10 @@ class Linter:
     def lint_source(self, source: Source) -> FileResult:
         """Read and lint one file, without the rules its path is configured to skip."""
         skip = self.config.ignored_for(_relative(source, self.config))
-        return self.lint_file(read_source(source), skip)
+        loaded, attributor = load_source(source)
+        return self.lint_file(loaded, skip, attributor)
 
-    def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset()) -> FileResult:
+    def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset(), attributor=None) -> FileResult:
         rules = [rule for rule in self.rules if rule.name not in skip]
         findings = [
             finding
@@ -98,6 +101,8 @@ class Linter:
                 directives.extend(self._lint_object(obj, document, pod_rules, findings, suppressed))
         findings = self._apply_comments(loaded, directives, findings, suppressed)
         findings.extend(self._audit(loaded, directives, {rule.name for rule in rules}))
+        if attributor is not None:  # rendering: to the templates and resources people edit
+            findings, suppressed = attribution.attribute_file(attributor, loaded.documents, findings, suppressed)
         return FileResult(findings, suppressed)
 
     def _lint_object(self, obj, document, pod_rules, findings, suppressed) -> list[Suppression]:
@@ -153,10 +158,10 @@ class Linter:
 
 def _relative(source: Source, config: Config) -> str:
     """The source's path relative to the configuration's directory, for its path globs."""
-    if source.path is None:
+    if source.config_path is None:
         return source.display
     try:
-        return os.path.relpath(os.path.abspath(source.path), config.root)
+        return os.path.relpath(os.path.abspath(source.config_path), config.root)
     except ValueError:  # another drive on Windows
         return source.display
 
@@ -199,14 +204,26 @@ def _container_line(loaded: LoadedFile, finding: Finding) -> int | None:
 
 
 def read_source(source: Source) -> LoadedFile:
+    return load_source(source)[0]
+
+
+def load_source(source: Source) -> tuple[LoadedFile, attribution.Attributor | None]:
+    """The source loaded, and how its findings are attributed when it is rendered output."""
     try:
         raw = source.read()
+    except RenderError as error:  # a kustomization or chart that did not render
+        loaded = LoadedFile(source.display)
+        loaded.problems.append(LoadProblem("render", str(error), Span.start()))
+        return loaded, None
     except OSError as error:
         loaded = LoadedFile(source.display)
         reason = error.strerror or str(error)
         loaded.problems.append(LoadProblem("unreadable", f"cannot read the file: {reason}", Span.start()))
-        return loaded
-    return load_bytes(raw, source.display)
+        return loaded, None
+    loaded = load_bytes(raw, source.display)
+    if source.note is not None:  # e.g. a kustomization that was not rendered
+        loaded.problems.append(LoadProblem(source.note[0], source.note[1], Span.start()))
+    return loaded, attribution.attributor_for(source, raw)
 
 
 def _finding(rule: Rule, violation: Violation, source: str, document: Document | None, ref) -> Finding:

@@ -27,6 +27,22 @@ class Renderer:
     command: tuple[str, ...]  # the fixed part; the directory and options are appended
 
 
+@dataclass(frozen=True)
+class RenderSpec:
+    """A directory to render, and with what: what a rendered `Source` carries (it pickles,
+    so that a worker process can render it)."""
+
+    tool: str  # "kustomize" or "helm"
+    directory: str
+    renderer: Renderer
+    values: tuple[str, ...] = ()  # helm: --values files, in order
+
+    def render(self) -> str:
+        if self.tool == "helm":
+            return render_chart(self.renderer, Path(self.directory), self.values)
+        return render_kustomization(self.renderer, Path(self.directory))
+
+
 def kustomize_renderer() -> Renderer | None:
     if kubectl := shutil.which("kubectl"):
         return Renderer("kubectl kustomize", (kubectl, "kustomize"))

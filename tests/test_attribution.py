@@ -16,8 +16,6 @@ from sidecarlint.rendering import kustomize_renderer, render_kustomization
 DATA = Path(__file__).resolve().parent / "data"
 
 
-
-
 def test_template_position_needs_exactly_one_literal_match():
     template = "containers:\n  - name: api\n    image: \"{{ .Values.image }}\"\n  - name: proxy\n    resources:\n"
     assert template_position(template, "name", "proxy") == Span(4, 11, 4, 16)
@@ -31,7 +29,11 @@ def test_helm_stream_findings_point_at_the_template(registry, monkeypatch):
     text = (DATA / "helm" / "rendered.yaml").read_text()
     loaded = load_text(text, "<stdin>")
     origins = helm_origins(text, loaded.documents, Path("."))
-    assert {i: o.path for i, o in origins.items()} == {0: "shop/templates/service.yaml", 1: "shop/templates/deployment.yaml"}
+    assert {i: o.path for i, o in origins.items()} == {
+        0: "shop/templates/service.yaml",
+        1: "shop/templates/deployment.yaml",
+        2: "shop/templates/worker.yaml",
+    }
     findings = Linter(registry, list(registry.rules.values())).lint_file(loaded).findings
     documents = {d.index: d for d in loaded.documents}
     moved = sorted(
@@ -41,9 +43,13 @@ def test_helm_stream_findings_point_at_the_template(registry, monkeypatch):
     )
     # The proxy sits in containers[] beside an app that reaches it on 127.0.0.1:5432, and
     # has no probes: both at its name, line 27 of the template (line 42 of the stream).
+    # The worker's `:latest` image is a literal in its template (line 18, the value from its
+    # quote at column 18); its resources come from values, so the `resources:` key (24:11).
     assert moved == [
+        ("image-tag-unpinned", "shop/templates/worker.yaml", 18, 18, 67),
         ("probes-missing", "shop/templates/deployment.yaml", 27, 17, 42),
         ("sidecar-startup-order", "shop/templates/deployment.yaml", 27, 17, 42),
+        ("unbounded-resources", "shop/templates/worker.yaml", 24, 11, 73),
     ]
 
 
