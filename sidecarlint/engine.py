@@ -83,7 +83,17 @@ class Linter:
         """Read and lint one file, without the rules its path is configured to skip."""
         skip = self.config.ignored_for(_relative(source, self.config))
         loaded, attributor = load_source(source)
-        return self.lint_file(loaded, skip, attributor)
+        outcome = self.lint_file(loaded, skip, attributor)
+        if attributor is not None:  # rendering: per-path ignores match the file a finding was moved to
+            outcome.findings[:] = [f for f in outcome.findings if f.rendered is None or not self._ignored_at(f)]
+        return outcome
+
+    def _ignored_at(self, finding: Finding) -> bool:
+        try:
+            relative = os.path.relpath(os.path.abspath(finding.path), self.config.root)
+        except ValueError:  # another drive on Windows
+            return False
+        return finding.rule in self.config.ignored_for(relative)
 
     def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset(), attributor=None) -> FileResult:
         rules = [rule for rule in self.rules if rule.name not in skip]
