@@ -231,7 +231,7 @@ class KustomizeIndex:
         try:
             text = path.read_text(encoding="utf-8")
             documents = list(yaml.safe_load_all(text))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             return
         for number, document in enumerate(documents):
             if isinstance(document, Mapping) and isinstance(document.get("metadata"), Mapping):
@@ -247,7 +247,8 @@ class KustomizeIndex:
         """The patch that declares a container by this name, and the line of its name."""
         pattern = re.compile(rf"^\s*-\s+name:\s+(?P<value>([\"']?){re.escape(container)}\2)\s*(?:#.*)?$")
         for patch in self.patches:
-            for number, line in enumerate(patch.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            text = _read_text(patch) or ""
+            for number, line in enumerate(text.splitlines(), start=1):
                 if match := pattern.match(line):
                     return patch, Span(number, match.start("value") + 1, number, match.end("value") + 1)
         return None
@@ -502,7 +503,7 @@ def attribute_file(attributor: Attributor, documents, findings: list, suppressed
     for document in documents:
         mine = by_document.pop(document.index, [])
         silenced = hidden.pop(document.index, [])
-        moved_all = attributor.attribute(document, [*mine, *(item.finding for item in silenced)])
+        moved_all = _attributed(attributor, document, [*mine, *(item.finding for item in silenced)])
         kept_findings.extend(moved_all[: len(mine)])
         kept_suppressed.extend(replace(item, finding=f) for item, f in zip(silenced, moved_all[len(mine):]))
     for rest in by_document.values():  # findings about documents the attributor did not see
@@ -510,6 +511,14 @@ def attribute_file(attributor: Attributor, documents, findings: list, suppressed
     for rest in hidden.values():
         kept_suppressed.extend(rest)
     return unique(kept_findings), kept_suppressed
+
+
+def _attributed(attributor: Attributor, document, findings: list) -> list:
+    """Moved findings; if attribution itself fails (a bug), the findings where they were."""
+    try:
+        return attributor.attribute(document, findings)
+    except Exception:  # the findings matter more than where they point
+        return findings
 
 
 def unique(findings: list) -> list:

@@ -253,6 +253,8 @@ def _excluded(source, config) -> bool:
     if source.config_path is None or not config.exclude:
         return False
     relative = os.path.relpath(os.path.abspath(source.config_path), config.root)
+    if source.render is not None:  # a rendered directory: `overlays/dev/**` excludes it too
+        relative = os.path.join(relative, "")
     return config.is_excluded(relative)
 
 

@@ -84,7 +84,7 @@ class Linter:
         skip = self.config.ignored_for(_relative(source, self.config))
         loaded, attributor = load_source(source)
         outcome = self.lint_file(loaded, skip, attributor)
-        if attributor is not None:  # rendering: per-path ignores match the file a finding was moved to
+        if attributor is not None:  # rendering: excludes and per-path ignores match the file a finding was moved to
             outcome.findings[:] = [f for f in outcome.findings if f.rendered is None or not self._ignored_at(f)]
         return outcome
 
@@ -93,7 +93,7 @@ class Linter:
             relative = os.path.relpath(os.path.abspath(finding.path), self.config.root)
         except ValueError:  # another drive on Windows
             return False
-        return finding.rule in self.config.ignored_for(relative)
+        return self.config.is_excluded(relative) or finding.rule in self.config.ignored_for(relative)
 
     def lint_file(self, loaded: LoadedFile, skip: set[str] = frozenset(), attributor=None) -> FileResult:
         rules = [rule for rule in self.rules if rule.name not in skip]

@@ -341,3 +341,13 @@ def test_a_value_a_patch_sets_is_reported_at_the_patch(overlay, capsys):
     assert json_findings(capsys) == [
         ("image-tag-unpinned", "kustomize/overlays/prod/image.yaml", 10, 18, ("kustomize/overlays/prod", 15))
     ]
+
+
+@needs_kustomize
+def test_excludes_match_rendered_directories_and_the_files_findings_move_to(overlay, capsys):
+    (overlay.parent / ".sidecarlint.yaml").write_text("exclude: ['kustomize/base/deployment.yaml']\n", encoding="utf-8")
+    assert main(["--format", "json", "kustomize"]) == 1
+    assert [path for _, path, *_ in json_findings(capsys)] == ["kustomize/overlays/prod/add-log-shipper.yaml"]
+    (overlay.parent / ".sidecarlint.yaml").write_text("exclude: ['kustomize/overlays/prod/**']\n", encoding="utf-8")
+    assert main(["--format", "json", "kustomize"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["files"] == 0
