@@ -6,6 +6,10 @@ resources, under the same kind and the name less the `namePrefix`/`nameSuffix` t
 kustomizations on the way added. A finding in a rendered document is moved to that file:
 to the line of the same field when it can be found without doubt, else to the object's
 line. Its position in the rendered stream is kept (`Finding.rendered`).
+
+The engine asks `attributor_for(source, raw)` once per source (None for an ordinary file)
+and calls the attributor's `attribute(document, findings)` once per document, in stream
+order, while the document's data and nodes are alive. See docs/rendering.md.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import yaml
 from sidecarlint.positions import Span
 
 _SOURCE = re.compile(r"^# Source: (?P<path>\S.*?)\s*$")
-_DOCUMENT_START = re.compile(r"^---(\s|$)")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -243,16 +246,6 @@ class KustomizeIndex:
     def origin_of(self, kind: str, name: str | None) -> Origin | None:
         return self.objects.get((kind, name)) if name is not None else None
 
-    def patch_mentioning(self, container: str) -> tuple[Path, Span] | None:
-        """The patch that declares a container by this name, and the line of its name."""
-        pattern = re.compile(rf"^\s*-\s+name:\s+(?P<value>([\"']?){re.escape(container)}\2)\s*(?:#.*)?$")
-        for patch in self.patches:
-            text = _read_text(patch) or ""
-            for number, line in enumerate(text.splitlines(), start=1):
-                if match := pattern.match(line):
-                    return patch, Span(number, match.start("value") + 1, number, match.end("value") + 1)
-        return None
-
 
 def find_kustomization(directory: Path) -> Path | None:
     for name in KUSTOMIZATION_FILES:
@@ -293,17 +286,13 @@ def read_yaml_file(path: Path, limit: int = 1024 * 1024) -> Any:
 # --- Moving a finding --------------------------------------------------------------
 
 
-def attribute(finding, data: Any, origin: Origin, index: KustomizeIndex | None = None, display=str, occurrence: int = 0):
-    """The finding moved to `origin`, remembering where it was in the rendered stream.
-
-    `data` is the rendered document's plain data; `display` turns a path into how reports
-    name files (relative to the working directory)."""
-    if origin.how == "helm":
-        kind = finding.object.kind if finding.object is not None else None
-        span = helm_position(origin.text, finding.field_path, data, kind, occurrence) if origin.text else Span.start()
-        return moved(finding, display(origin.path), span)
-    path, span = _place_in_resource(finding.field_path, data, origin, index)
-    return moved(finding, display(path), span)
+def attribute(finding, data: Any, origin: Origin, display=str, occurrence: int = 0):
+    """The finding moved to the Helm template `origin`, remembering where it was in the
+    rendered stream. `data` is the rendered document's plain data; `display` turns a path
+    into how reports name files (relative to the working directory)."""
+    kind = finding.object.kind if finding.object is not None else None
+    span = helm_position(origin.text, finding.field_path, data, kind, occurrence) if origin.text else Span.start()
+    return moved(finding, display(origin.path), span)
 
 
 def moved(finding, path: str, span: Span, message: str | None = None):
@@ -317,26 +306,6 @@ def moved(finding, path: str, span: Span, message: str | None = None):
         related=(),  # they point into the rendered stream; the rendered position is kept instead
         rendered=RenderedLocation(finding.path, finding.span),
     )
-
-
-def _place_in_resource(field_path: tuple, data: Any, origin: Origin, index: KustomizeIndex | None) -> tuple[str, Span]:
-    from sidecarlint.load import load_text
-
-    loaded = load_text(origin.text or "", origin.path)
-    source = next((d for d in loaded.documents if d.index == origin.document), None)
-    if source is None:
-        return origin.path, Span.start()
-    translated = _translate_containers(field_path, data, source.data)
-    if translated is None:  # a container the resource does not have: a patch added it
-        container = _container_name(field_path, data)
-        found = index.patch_mentioning(container) if index is not None and container else None
-        if found is not None:
-            return str(found[0]), found[1]
-        kustomization = find_kustomization(index.root) if index is not None else None
-        if kustomization is not None:
-            return str(kustomization), Span.start()
-        return origin.path, source.span(())
-    return origin.path, source.span(translated)
 
 
 # --- Attributors: what the engine calls, once per document, in stream order --------
@@ -581,16 +550,6 @@ def _translate_containers(field_path: tuple, rendered: Any, source: Any) -> tupl
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
-def _container_name(field_path: tuple, data: Any) -> str | None:
-    node = data
-    for position, step in enumerate(field_path):
-        node = _child(node, step)
-        if position > 0 and field_path[position - 1] in _CONTAINER_LISTS and isinstance(node, Mapping):
-            name = node.get("name")
-            return name if isinstance(name, str) else None
-    return None
-
-
 def _is_list_of_mappings(node: Any, index: int) -> bool:
     return isinstance(node, list) and 0 <= index < len(node) and isinstance(node[index], Mapping)
 
@@ -630,16 +589,4 @@ def helm_origins(text: str, documents, base: Path) -> dict[int, Origin]:
                 templates[source] = None
         if templates[source] is not None:
             origins[document.index] = Origin(str(path), templates[source], None, "helm")
-    return origins
-
-
-def kustomize_origins(documents, index: KustomizeIndex) -> dict[int, Origin]:
-    """Rendered Kustomize documents matched to the resource documents they came from."""
-    origins = {}
-    for document in documents:
-        data = document.data
-        if isinstance(data, Mapping) and isinstance(data.get("metadata"), Mapping):
-            origin = index.origin_of(str(data.get("kind")), data["metadata"].get("name"))
-            if origin is not None:
-                origins[document.index] = origin
     return origins

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sidecarlint.attribution import KustomizeIndex, attribute, helm_origins, kustomize_origins, template_position
+from sidecarlint.attribution import KustomizeAttributor, attribute, attribute_file, helm_origins, template_position
 from sidecarlint.engine import Linter
 from sidecarlint.load import load_text
 from sidecarlint.positions import Span
@@ -59,15 +59,10 @@ def test_kustomize_overlay_findings_point_at_base_and_patch(registry, tmp_path):
     shutil.copytree(DATA / "kustomize", overlay)
     text = render_kustomization(kustomize_renderer(), overlay / "overlays" / "prod")
     loaded = load_text(text, str(overlay / "overlays" / "prod"))
-    index = KustomizeIndex.build(overlay / "overlays" / "prod")
-    origins = kustomize_origins(loaded.documents, index)
-    findings = Linter(registry, list(registry.rules.values())).lint_file(loaded).findings
-    documents = {d.index: d for d in loaded.documents}
-    moved = sorted(
-        (f.rule, Path(f.path).relative_to(overlay).as_posix(), f.line, f.column)
-        for f in findings
-        for f in [attribute(f, documents[f.document].data, origins[f.document], index)]
-    )
+    result = Linter(registry, list(registry.rules.values())).lint_file(loaded)
+    attributor = KustomizeAttributor(overlay / "overlays" / "prod")
+    findings, _ = attribute_file(attributor, loaded.documents, result.findings, result.suppressed)
+    moved = sorted((f.rule, Path(f.path).relative_to(overlay).as_posix(), f.line, f.column) for f in findings)
     assert ("volume-mount-undefined", "base/deployment.yaml", 16, 21) in moved  # the base's own mistake
     assert ("unbounded-resources", "overlays/prod/add-log-shipper.yaml", 9, 17) in moved  # what the patch added
     assert all(path != "overlays/prod" for _, path, _, _ in moved)
