@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from sidecarlint.attribution import KustomizeAttributor, attribute, attribute_file, helm_origins, template_position
+from sidecarlint.attribution import (
+    KustomizeAttributor,
+    attribute,
+    attribute_file,
+    helm_origins,
+    helm_position,
+    key_chain,
+    template_file,
+    template_position,
+)
 from sidecarlint.engine import Linter
 from sidecarlint.load import load_text
 from sidecarlint.positions import Span
@@ -66,3 +75,62 @@ def test_kustomize_overlay_findings_point_at_base_and_patch(registry, tmp_path):
     assert ("volume-mount-undefined", "base/deployment.yaml", 16, 21) in moved  # the base's own mistake
     assert ("unbounded-resources", "overlays/prod/add-log-shipper.yaml", 9, 17) in moved  # what the patch added
     assert all(path != "overlays/prod" for _, path, _, _ in moved)
+
+
+WORKER = """\
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: worker
+          ports:
+            - name: worker
+              containerPort: 9090
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+---
+apiVersion: v1
+kind: Service
+spec:
+  ports:
+    - name: worker
+      port: 9090
+"""
+RENDERED = {
+    "kind": "Deployment",
+    "spec": {"template": {"spec": {"containers": [
+        {"name": "worker", "ports": [{"name": "worker", "containerPort": 9090}], "resources": {"limits": {"cpu": "1"}}}
+    ]}}},
+}
+
+
+def test_key_chain_follows_block_indentation_through_list_items():
+    lines = WORKER.splitlines()
+    assert key_chain(lines, 6) == ("spec", "template", "spec", "containers", "name")
+    assert key_chain(lines, 8) == ("spec", "template", "spec", "containers", "ports", "name")
+    assert key_chain(lines, 9) == ("spec", "template", "spec", "containers", "ports", "containerPort")
+    assert key_chain(lines, 11) is None  # a template action holds no key
+
+
+def test_helm_position_tells_same_values_apart_by_their_key_path():
+    containers = ("spec", "template", "spec", "containers", 0)
+    # `name: worker` is on lines 7, 9 and 18; only line 7 is a container's name.
+    assert helm_position(WORKER, containers + ("name",), RENDERED, "Deployment") == Span(7, 17, 7, 23)
+    assert helm_position(WORKER, containers + ("ports", 0, "name"), RENDERED, "Deployment") == Span(9, 21, 9, 27)
+    # Rendered from values: not in the template, so the enclosing `resources:` key.
+    assert helm_position(WORKER, containers + ("resources", "limits", "cpu"), RENDERED, "Deployment") == Span(11, 11, 11, 20)
+
+
+def test_helm_position_searches_the_document_of_the_objects_kind():
+    service = {"kind": "Service", "spec": {"ports": [{"name": "worker", "port": 9090}]}}
+    assert helm_position(WORKER, ("spec", "ports", 0, "name"), service, "Service") == Span(18, 13, 18, 19)
+    assert helm_position(WORKER, ("spec", "ports", 0, "protocol"), service, "Service") == Span(18, 13, 18, 19)
+    assert helm_position(WORKER, ("metadata", "labels"), service, "Service") == Span(15, 1, 15, 14)  # its kind: line
+
+
+@pytest.mark.parametrize("source", ["/etc/passwd", "../secrets/x.yaml", "shop/../../x.yaml"])
+def test_a_source_comment_cannot_lead_outside_the_chart(tmp_path, source):
+    (tmp_path / "x.yaml").write_text("kind: Pod\n")
+    assert template_file(source, [tmp_path / "chart"]) is None
