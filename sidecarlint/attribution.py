@@ -6,22 +6,26 @@ resources, under the same kind and the name less the `namePrefix`/`nameSuffix` t
 kustomizations on the way added. A finding in a rendered document is moved to that file:
 to the line of the same field when it can be found without doubt, else to the object's
 line. Its position in the rendered stream is kept (`Finding.rendered`).
+
+The engine asks `attributor_for(source, raw)` once per source (None for an ordinary file)
+and calls the attributor's `attribute(document, findings)` once per document, in stream
+order, while the document's data and nodes are alive. See docs/rendering.md.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from sidecarlint.positions import Span
 
 _SOURCE = re.compile(r"^# Source: (?P<path>\S.*?)\s*$")
-_DOCUMENT_START = re.compile(r"^---(\s|$)")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -60,15 +64,18 @@ def source_for_document(sources: list[tuple[int, str]], start_line: int, previou
     return found
 
 
-def template_position(template: str, key: Any, value: Any) -> Span | None:
+def template_position(template: str, key: Any, value: Any, keys: tuple | None = None) -> Span | None:
     """The line of `key: value` in a template, if exactly one line has it; else None.
 
     A template is not YAML until it is rendered, so this is a textual search: the same key
-    with the same literal value (quoted or not), or, for a collection, the key alone."""
+    with the same literal value (quoted or not), or, for a collection, the key alone. With
+    `keys` (the mapping keys from the document's root to `key`), only lines whose keys by
+    indentation are those count."""
     if not isinstance(key, str):
         return None
     if isinstance(value, (dict, list)):
-        pattern = re.compile(rf"^(?P<indent>\s*(?:-\s+)?){re.escape(key)}:\s*(?:#.*)?$")
+        tail = r"(?:\s*(?:#.*)?$|\s+[\[{])" if keys is not None else r"\s*(?:#.*)?$"
+        pattern = re.compile(rf"^(?P<indent>\s*(?:-\s+)?){re.escape(key)}:{tail}")
         group = "indent"
     else:
         literal = _literal(value)
@@ -78,7 +85,10 @@ def template_position(template: str, key: Any, value: Any) -> Span | None:
             rf"^\s*(?:-\s+)?{re.escape(key)}:\s+(?P<value>([\"']?){re.escape(literal)}\2)\s*(?:#.*)?$"
         )
         group = "value"
-    hits = [(number, match) for number, line in enumerate(template.splitlines(), start=1) if (match := pattern.match(line))]
+    lines = template.splitlines()
+    hits = [(number, match) for number, line in enumerate(lines, start=1) if (match := pattern.match(line))]
+    if keys is not None:
+        hits = [(number, match) for number, match in hits if key_chain(lines, number - 1) == keys]
     if len(hits) != 1:
         return None
     number, match = hits[0]
@@ -86,6 +96,83 @@ def template_position(template: str, key: Any, value: Any) -> Span | None:
         column = match.end("indent") + 1
         return Span(number, column, number, column + len(key))
     return Span(number, match.start("value") + 1, number, match.end("value") + 1)
+
+
+_KEY_LINE = re.compile(r"^(?P<indent> *)(?P<dash>-\s+)?(?P<quote>[\"']?)(?P<key>[\w./-]+)(?P=quote):(?:\s|$)")
+
+
+def key_chain(lines: list[str], number: int) -> tuple[str, ...] | None:
+    """The mapping keys from the root to the key on line `number` (0-based), read from
+    indentation the way YAML block style nests; None when the line holds no key."""
+    match = _KEY_LINE.match(lines[number])
+    if match is None:
+        return None
+    chain = [match["key"]]
+    # A key's parent sits less indented; a list item's `- ` opens a mapping whose parent is
+    # the key above the dash.
+    threshold = len(match["indent"]) if match["dash"] else match.start("quote")
+    for line in reversed(lines[:number]):
+        if threshold == 0:
+            break
+        above = _KEY_LINE.match(line)
+        if above is None:
+            continue
+        key_column = above.start("quote")
+        if key_column < threshold:
+            chain.append(above["key"])
+            threshold = len(above["indent"]) if above["dash"] else key_column
+        elif above["dash"] and len(above["indent"]) < threshold:
+            threshold = len(above["indent"])
+    return tuple(reversed(chain))
+
+
+def helm_position(template: str, field_path: tuple, data: Any, kind: str | None, occurrence: int = 0) -> Span:
+    """Where a rendered field is in its template: the field itself when one line holds the
+    same key path and literal value, else the nearest enclosing field found so (a
+    container's `- name:`, a collection's key), else the object's `kind:` line."""
+    offset, segment = _template_segment(template, kind, occurrence)
+    for path in _enclosing_paths(field_path, data):
+        keys = tuple(step for step in path if isinstance(step, str))
+        span = template_position(segment, path[-1], _value_at(data, path), keys)
+        if span is not None:
+            return _shifted(span, offset)
+    return _shifted(object_line(segment, kind), offset)
+
+
+def _enclosing_paths(field_path: tuple, data: Any):
+    """`field_path`, then each shorter path that ends at a key, or at a named list item's name."""
+    for length in range(len(field_path), 1, -1):
+        path = field_path[:length]
+        if isinstance(path[-1], str):
+            yield path
+        elif isinstance(_value_at(data, path), Mapping) and isinstance(_value_at(data, path).get("name"), str):
+            yield path + ("name",)
+
+
+_DOCUMENT_SEPARATOR = re.compile(r"^---(?:\s.*)?$")
+
+
+def _template_segment(template: str, kind: str | None, occurrence: int) -> tuple[int, str]:
+    """The document of a template that rendered the object, as (lines before it, its text):
+    the only one of its kind, else the `occurrence`-th when it is of that kind, else all."""
+    lines = template.splitlines(keepends=True)
+    starts = [0] + [number + 1 for number, line in enumerate(lines) if _DOCUMENT_SEPARATOR.match(line)]
+    if len(starts) == 1:
+        return 0, template
+    segments = [(start, "".join(lines[start:end])) for start, end in zip(starts, [*starts[1:], len(lines)])]
+    if kind is None:
+        return 0, template
+    kind_line = re.compile(rf"^kind:\s*([\"']?){re.escape(kind)}\1\s*(?:#.*)?$", re.MULTILINE)
+    of_kind = [segment for segment in segments if kind_line.search(segment[1])]
+    if len(of_kind) == 1:
+        return of_kind[0]
+    if occurrence < len(segments) and segments[occurrence] in of_kind:
+        return segments[occurrence]
+    return 0, template
+
+
+def _shifted(span: Span, lines: int) -> Span:
+    return Span(span.line + lines, span.column, span.end_line + lines, span.end_column)
 
 
 def object_line(template: str, kind: str | None) -> Span:
@@ -127,12 +214,12 @@ class KustomizeIndex:
         if kustomization is None or kustomization.resolve() in seen:
             return
         seen.add(kustomization.resolve())
-        data = _read_yaml(kustomization) or {}
+        data = read_yaml_file(kustomization) or {}
         if not isinstance(data, Mapping):
             return
         prefix = prefix + _text(data.get("namePrefix"))
         suffix = _text(data.get("nameSuffix")) + suffix
-        for entry in [*_strings(data.get("resources")), *_strings(data.get("bases"))]:
+        for entry in [*_strings(data.get("resources")), *_strings(data.get("bases")), *_strings(data.get("components"))]:
             path = (directory / entry).resolve()
             if path.is_dir():
                 self._add(path, prefix, suffix, seen)
@@ -147,7 +234,7 @@ class KustomizeIndex:
         try:
             text = path.read_text(encoding="utf-8")
             documents = list(yaml.safe_load_all(text))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             return
         for number, document in enumerate(documents):
             if isinstance(document, Mapping) and isinstance(document.get("metadata"), Mapping):
@@ -158,15 +245,6 @@ class KustomizeIndex:
 
     def origin_of(self, kind: str, name: str | None) -> Origin | None:
         return self.objects.get((kind, name)) if name is not None else None
-
-    def patch_mentioning(self, container: str) -> tuple[Path, Span] | None:
-        """The patch that declares a container by this name, and the line of its name."""
-        pattern = re.compile(rf"^\s*-\s+name:\s+(?P<value>([\"']?){re.escape(container)}\2)\s*(?:#.*)?$")
-        for patch in self.patches:
-            for number, line in enumerate(patch.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-                if match := pattern.match(line):
-                    return patch, Span(number, match.start("value") + 1, number, match.end("value") + 1)
-        return None
 
 
 def find_kustomization(directory: Path) -> Path | None:
@@ -193,64 +271,242 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml_file(path: Path, limit: int = 1024 * 1024) -> Any:
+    """A small YAML file's data (a kustomization), or None when it cannot be read as one."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+        if len(raw) > limit:
+            return None
+        return yaml.safe_load(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None
 
 
 # --- Moving a finding --------------------------------------------------------------
 
 
-def attribute(finding, data: Any, origin: Origin, index: KustomizeIndex | None = None, display=str):
-    """The finding moved to `origin`, remembering where it was in the rendered stream.
+def attribute(finding, data: Any, origin: Origin, display=str, occurrence: int = 0):
+    """The finding moved to the Helm template `origin`, remembering where it was in the
+    rendered stream. `data` is the rendered document's plain data; `display` turns a path
+    into how reports name files (relative to the working directory)."""
+    kind = finding.object.kind if finding.object is not None else None
+    span = helm_position(origin.text, finding.field_path, data, kind, occurrence) if origin.text else Span.start()
+    return moved(finding, display(origin.path), span)
 
-    `data` is the rendered document's plain data; `display` turns a path into how reports
-    name files (relative to the working directory)."""
-    from dataclasses import replace
 
+def moved(finding, path: str, span: Span, message: str | None = None):
     from sidecarlint.findings import RenderedLocation
 
-    path, span = _place(finding.field_path, finding.object, data, origin, index)
     return replace(
         finding,
-        path=display(path),
+        path=path,
         span=span,
+        message=finding.message if message is None else message,
         related=(),  # they point into the rendered stream; the rendered position is kept instead
         rendered=RenderedLocation(finding.path, finding.span),
     )
 
 
-def _place(field_path: tuple, obj, data: Any, origin: Origin, index: KustomizeIndex | None) -> tuple[str, Span]:
-    kind = obj.kind if obj is not None else None
-    if origin.how == "helm":
-        if origin.text is None:
-            return origin.path, Span.start()
-        key = next((step for step in reversed(field_path) if isinstance(step, str)), None)
-        value = _value_at(data, field_path)
-        return origin.path, template_position(origin.text, key, value) or object_line(origin.text, kind)
-    return _place_in_resource(field_path, data, origin, index)
+# --- Attributors: what the engine calls, once per document, in stream order --------
 
 
-def _place_in_resource(field_path: tuple, data: Any, origin: Origin, index: KustomizeIndex | None) -> tuple[str, Span]:
-    from sidecarlint.load import load_text
+class Attributor(Protocol):
+    def attribute(self, document, findings: list) -> list:
+        """The findings about `document` (after suppressions), moved where they belong."""
 
-    loaded = load_text(origin.text or "", origin.path)
-    source = next((d for d in loaded.documents if d.index == origin.document), None)
-    if source is None:
-        return origin.path, Span.start()
-    translated = _translate_containers(field_path, data, source.data)
-    if translated is None:  # a container the resource does not have: a patch added it
-        container = _container_name(field_path, data)
-        found = index.patch_mentioning(container) if index is not None and container else None
+
+def attributor_for(source, raw: bytes) -> Attributor | None:
+    """How to attribute the findings of this source, or None for an ordinary file (cheap:
+    a file without `# Source: ` comments costs one search of its bytes)."""
+    render = getattr(source, "render", None)
+    if render is not None and render.tool == "kustomize":
+        return KustomizeAttributor(Path(render.directory))
+    if b"# Source: " not in raw:
+        return None
+    sources = helm_sources(raw.decode("utf-8", errors="replace"))
+    return HelmAttributor(sources, helm_bases(source)) if sources else None
+
+
+def helm_bases(source) -> list[Path]:
+    """Where the chart of `# Source: chart/templates/x.yaml` may be: the rendered chart;
+    else the directory of the file (or of --stdin-filename), then the working directory."""
+    render = getattr(source, "render", None)
+    if render is not None:
+        return [Path(render.directory)]
+    named = source.path if source.path is not None else getattr(source, "stdin_name", None)
+    bases = [Path(os.path.dirname(named) or ".")] if named else []
+    return [*bases, Path(".")] if Path(".") not in bases else bases
+
+
+def template_file(source_path: str, bases: list[Path]) -> Path | None:
+    """The template a `# Source:` names. Helm writes the chart's name, then the path inside
+    the chart (`shop/templates/x.yaml`); a base that is that chart (its Chart.yaml has that
+    name) holds `templates/x.yaml`, any other base may hold `shop/templates/x.yaml`."""
+    parts = Path(source_path).parts
+    if not parts or Path(source_path).is_absolute() or ".." in parts:
+        return None  # only paths inside a chart: a stream must not lead the linter elsewhere
+    for base in bases:
+        chart = read_yaml_file(base / "Chart.yaml")
+        if isinstance(chart, Mapping) and chart.get("name") == parts[0] and len(parts) > 1:
+            candidate = base.joinpath(*parts[1:])
+            if candidate.is_file():
+                return candidate
+        candidate = base / source_path
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class HelmAttributor:
+    """A Helm stream's documents to the templates their `# Source:` comments name."""
+
+    def __init__(self, sources: list[tuple[int, str]], bases: list[Path]):
+        self.sources = sources
+        self.bases = bases
+        self.previous_end = 0
+        self.origins: dict[str, Origin | None] = {}
+        self.seen: dict[str, int] = {}  # documents rendered so far from each template
+
+    def attribute(self, document, findings: list) -> list:
+        start = document.root.start_mark.line + 1
+        source = source_for_document(self.sources, start, self.previous_end)
+        self.previous_end = document.root.end_mark.line + 1
+        if source is None:
+            return findings
+        occurrence = self.seen.get(source, 0)
+        self.seen[source] = occurrence + 1
+        origin = self._origin(source)
+        if origin is None:
+            return findings
+        return [attribute(f, document.data, origin, display=_display, occurrence=occurrence) for f in findings]
+
+    def _origin(self, source: str) -> Origin | None:
+        if source not in self.origins:
+            path = template_file(source, self.bases)
+            text = _read_text(path) if path is not None else None
+            self.origins[source] = Origin(str(path), text, None, "helm") if text is not None else None
+        return self.origins[source]
+
+
+class KustomizeAttributor:
+    """A rendered overlay's objects to the resource documents they came from, what its
+    patches added to the patches, and anything else to the kustomization."""
+
+    def __init__(self, directory: Path):
+        self.index = KustomizeIndex.build(directory)
+        self.kustomization = find_kustomization(directory) or directory
+        self.loaded: dict[str, Any] = {}  # resource and patch files, read once
+
+    def attribute(self, document, findings: list) -> list:
+        if not findings:
+            return findings
+        kind, name = _kind_and_name(document.data)
+        origin = self.index.origin_of(kind, name) if kind is not None else None
+        return [self._move(finding, document.data, origin, kind, name) for finding in findings]
+
+    def _move(self, finding, data: Any, origin: Origin | None, kind, name):
+        if origin is not None:
+            found = self._in_resource(finding.field_path, data, origin)
+            if found is not None:
+                return moved(finding, _display(found[0]), found[1])
+        found = self._in_patches(finding.field_path, data, kind)
         if found is not None:
-            return str(found[0]), found[1]
-        kustomization = find_kustomization(index.root) if index is not None else None
-        if kustomization is not None:
-            return str(kustomization), Span.start()
-        return origin.path, source.span(())
-    return origin.path, source.span(translated)
+            return moved(finding, _display(found[0]), found[1])
+        rendered = f"{kind}/{name}" if kind is not None else "object"
+        return moved(finding, _display(self.kustomization), Span.start(), f"{finding.message} (in the rendered {rendered})")
+
+    def _in_resource(self, field_path: tuple, data: Any, origin: Origin) -> tuple[str, Span] | None:
+        """The field in the resource, unless a patch set it to what was rendered."""
+        source = self._document(origin.path, origin.document)
+        translated = _translate_containers(field_path, data, source.data) if source is not None else None
+        if translated is None:
+            return None
+        value = _value_at(data, field_path)
+        if not isinstance(value, (Mapping, list)) and _value_at(source.data, translated) != value:
+            return self._in_patches(field_path, data, _kind_and_name(data)[0], exact=True) or (
+                origin.path, source.span(translated)
+            )
+        return origin.path, source.span(translated)
+
+    def _in_patches(self, field_path: tuple, data: Any, kind, exact: bool = False) -> tuple[str, Span] | None:
+        """The first strategic-merge patch of this kind that holds the field's container
+        (with `exact`: the field itself, with the rendered value)."""
+        value = _value_at(data, field_path)
+        for patch in self.index.patches:
+            loaded = self._file(str(patch))
+            for document in loaded.documents if loaded is not None else ():
+                if _kind_and_name(document.data)[0] != kind:
+                    continue
+                translated = _translate_containers(field_path, data, document.data)
+                if translated is None or (exact and _value_at(document.data, translated) != value):
+                    continue
+                return str(patch), document.span(translated)
+        return None
+
+    def _document(self, path: str, index: int | None):
+        loaded = self._file(path)
+        return next((d for d in loaded.documents if d.index == index), None) if loaded is not None else None
+
+    def _file(self, path: str):
+        from sidecarlint.load import load_text
+
+        if path not in self.loaded:
+            text = _read_text(Path(path))
+            self.loaded[path] = load_text(text, path) if text is not None else None
+        return self.loaded[path]
+
+
+def attribute_document(attributor: Attributor, document, findings: list, suppressed: list) -> tuple[list, list]:
+    """A document's findings and suppressed findings, moved by the attributor while the
+    document's data and nodes are at hand (the engine calls it once a document, in order)."""
+    moved_all = _attributed(attributor, document, [*findings, *(item.finding for item in suppressed)])
+    kept = moved_all[: len(findings)]
+    silenced = [replace(item, finding=finding) for item, finding in zip(suppressed, moved_all[len(findings):])]
+    return kept, silenced
+
+
+def _attributed(attributor: Attributor, document, findings: list) -> list:
+    """Moved findings; if attribution itself fails (a bug), the findings where they were."""
+    try:
+        return attributor.attribute(document, findings)
+    except Exception:  # the findings matter more than where they point
+        return findings
+
+
+def unique(findings: list) -> list:
+    """Findings without repeats: the same rule, file, place and message only once."""
+    seen, kept = set(), []
+    for finding in findings:
+        key = (finding.rule, finding.path, finding.span, finding.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
+
+
+def _kind_and_name(data: Any) -> tuple[str | None, str | None]:
+    if not isinstance(data, Mapping):
+        return None, None
+    kind = data.get("kind") if isinstance(data.get("kind"), str) else None
+    metadata = data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    return kind, name if isinstance(name, str) else None
+
+
+def _read_text(path: Path, limit: int = 10 * 1024 * 1024) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+        return raw.decode("utf-8") if len(raw) <= limit else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _display(path) -> str:
+    from sidecarlint.discover import display_path
+
+    return display_path(str(path))
 
 
 def _translate_containers(field_path: tuple, rendered: Any, source: Any) -> tuple | None:
@@ -276,16 +532,6 @@ def _translate_containers(field_path: tuple, rendered: Any, source: Any) -> tupl
 
 
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
-
-
-def _container_name(field_path: tuple, data: Any) -> str | None:
-    node = data
-    for position, step in enumerate(field_path):
-        node = _child(node, step)
-        if position > 0 and field_path[position - 1] in _CONTAINER_LISTS and isinstance(node, Mapping):
-            name = node.get("name")
-            return name if isinstance(name, str) else None
-    return None
 
 
 def _is_list_of_mappings(node: Any, index: int) -> bool:
@@ -327,16 +573,4 @@ def helm_origins(text: str, documents, base: Path) -> dict[int, Origin]:
                 templates[source] = None
         if templates[source] is not None:
             origins[document.index] = Origin(str(path), templates[source], None, "helm")
-    return origins
-
-
-def kustomize_origins(documents, index: KustomizeIndex) -> dict[int, Origin]:
-    """Rendered Kustomize documents matched to the resource documents they came from."""
-    origins = {}
-    for document in documents:
-        data = document.data
-        if isinstance(data, Mapping) and isinstance(data.get("metadata"), Mapping):
-            origin = index.origin_of(str(data.get("kind")), data["metadata"].get("name"))
-            if origin is not None:
-                origins[document.index] = origin
     return origins

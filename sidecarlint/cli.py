@@ -83,6 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
         "each is reported instead (default: the configuration's max-file-size, else 10MiB)",
     )
     parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the file that standard input ('-') stands for: reports name it, configuration globs match it, "
+        "and Helm '# Source:' templates are looked for beside it; without PATHs, standard input is read",
+    )
+    parser.add_argument(
+        "--helm-values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a values file for the Helm charts found in the paths (helm template --values FILE); repeatable",
+    )
+    parser.add_argument(
         "--sarif-category",
         metavar="NAME",
         help="with --format sarif: the category of this analysis (runs[0].automationDetails.id), "
@@ -182,7 +195,11 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         _check_output(args.output)
     try:
-        sources = discover(args.paths or ["."], max_file_size=max_file_size or DEFAULT_MAX_FILE_SIZE)
+        sources = discover(
+            _paths(args),
+            max_file_size=max_file_size or DEFAULT_MAX_FILE_SIZE,
+            stdin_filename=args.stdin_filename, helm_values=_helm_values(args)
+        )
     except MissingPathError as error:
         raise UsageError(str(error)) from None
     sources = [source for source in sources if not _excluded(source, settings.config)]
@@ -218,11 +235,31 @@ def _config_path(args) -> str | None:
     return str(found) if found is not None else None
 
 
+def _paths(args) -> list[str]:
+    """The paths to lint; with --stdin-filename and none given, standard input."""
+    if args.stdin_filename is not None:
+        if not args.paths:
+            return ["-"]
+        if "-" not in args.paths:
+            raise UsageError("--stdin-filename names standard input: give '-' among the paths")
+    return args.paths or ["."]
+
+
+def _helm_values(args) -> list[str]:
+    for file in args.helm_values:
+        if not os.path.isfile(file):
+            raise UsageError(f"--helm-values: {file}: no such file")
+    return [os.path.abspath(file) for file in args.helm_values]
+
+
 def _excluded(source, config) -> bool:
-    """`exclude` globs apply to walked files and to files named on the command line alike."""
-    if source.path is None or not config.exclude:
+    """`exclude` globs apply to walked files, to files named on the command line and to
+    standard input named by --stdin-filename alike."""
+    if source.config_path is None or not config.exclude:
         return False
-    relative = os.path.relpath(os.path.abspath(source.path), config.root)
+    relative = os.path.relpath(os.path.abspath(source.config_path), config.root)
+    if source.render is not None:  # a rendered directory: `overlays/dev/**` excludes it too
+        relative = os.path.join(relative, "")
     return config.is_excluded(relative)
 
 

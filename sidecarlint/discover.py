@@ -10,6 +10,9 @@ on the command line is read whatever its suffix; `-` is standard input, and a na
 
 No read takes more than the size limit (`--max-file-size`) plus one byte: a larger file is
 reported, not read.
+
+A directory holding a kustomization or a Helm chart is rendered, not walked file by file
+(`render_roots.py` decides which, and says so when no renderer is installed).
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from sidecarlint.rendering import RenderSpec
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
@@ -49,11 +55,22 @@ class Source:
     max_bytes: int | None = DEFAULT_MAX_FILE_SIZE  # None: no limit
     walked: bool = False  # found in a directory walk: only a regular file is read
     error: str | None = None  # why it cannot be read, when known before reading
+    render: RenderSpec | None = None  # a kustomization or chart directory: read by rendering it
+    note: tuple[str, str] | None = None  # (kind, message): a load problem known before reading
+    stdin_name: str | None = None  # --stdin-filename: the path standard input stands for
+
+    @property
+    def config_path(self) -> str | None:
+        """The path that configuration globs (excludes, per-path ignores) are matched against."""
+        return self.path if self.path is not None else self.stdin_name
 
     def read(self) -> bytes:
-        """The file's bytes; raises OSError (FileTooLargeError, NotRegularFileError, ...)."""
+        """The file's bytes; raises OSError (FileTooLargeError, NotRegularFileError, ...), or
+        RenderError for a directory whose renderer failed."""
         if self.error is not None:
             raise OSError(self.error)
+        if self.render is not None:
+            return self.render.render().encode("utf-8")
         if self.path is None:
             return _read_at_most(sys.stdin.buffer, self.max_bytes, None)
         return _read_file(self.path, self.max_bytes, pipes=not self.walked)
@@ -137,39 +154,66 @@ def parse_size(text: str) -> int:
     return max(1, int(value * units[unit]))
 
 
-def discover(paths: Sequence[str], max_file_size: int | None = DEFAULT_MAX_FILE_SIZE) -> list[Source]:
-    """The sources to lint, each once, in the order given (directories sorted within)."""
+def discover(
+    paths: Sequence[str],
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE,
+    *,
+    stdin_filename: str | None = None,
+    helm_values: Sequence[str] = (),
+) -> list[Source]:
+    """The sources to lint, each once, in the order given (directories sorted within);
+    kustomizations and charts rendered, when their renderer is installed."""
+    from sidecarlint import render_roots
+
     missing = [path for path in paths if path != STDIN and not os.path.lexists(path)]
     if missing:
         raise MissingPathError(f"{missing[0]}: no such file or directory")
+    renderers = render_roots.Renderers.installed()
+    entries: list = []
+    for path in paths:
+        entries.extend(_expand(path, max_file_size, renderers, stdin_filename))
+
+    def make_source(display: str, path: str, **fields) -> Source:
+        return Source(display, path, max_file_size, walked=True, **fields)
+
     seen: set[str] = set()
     sources: list[Source] = []
-    for path in paths:
-        for source in _expand(path, max_file_size):
-            key = os.path.realpath(source.path) if source.path is not None else STDIN
-            if key not in seen:
-                seen.add(key)
-                sources.append(source)
+    for source in render_roots.resolve(entries, renderers, helm_values, make_source):
+        key = os.path.realpath(source.path) if source.path is not None else STDIN
+        if key not in seen:
+            seen.add(key)
+            sources.append(source)
     return sources
 
 
-def _expand(path: str, max_file_size: int | None) -> Iterator[Source]:
+def _expand(path: str, max_file_size: int | None, renderers, stdin_filename: str | None) -> Iterator:
     if path == STDIN:
-        yield Source(STDIN_DISPLAY, None, max_file_size)
+        display = display_path(stdin_filename) if stdin_filename else STDIN_DISPLAY
+        yield Source(display, None, max_file_size, stdin_name=stdin_filename)
     elif os.path.isdir(path):
-        for file, error in _walk(path):
-            yield Source(_display(file), file, max_file_size, walked=True, error=error)
+        for file, error in _walk(path, renderers):
+            if isinstance(file, str):
+                yield Source(display_path(file), file, max_file_size, walked=True, error=error)
+            else:
+                yield file  # a render root
     else:
-        yield Source(_display(path), path, max_file_size)
+        yield Source(display_path(path), path, max_file_size)
 
 
-def _walk(top: str) -> Iterator[tuple[str, str | None]]:
+def _walk(top: str, renderers) -> Iterator[tuple]:
     """(path, None) for each manifest under `top`, as `os.walk` orders them (a directory's
-    files, then its subdirectories, each sorted), and (directory, why) for a directory that
-    cannot be listed. A directory that vanishes during the walk is passed over."""
-    pending = [top]
+    files, then its subdirectories, each sorted), (directory, why) for a directory that
+    cannot be listed, and (Root, None) for a kustomization or chart directory, before its
+    files. A directory that vanishes during the walk is passed over.
+
+    Under a kustomization that can be rendered, files are not listed (the rendering reads
+    them) but subdirectories are still searched for other kustomizations. A chart that can
+    be rendered is not entered; one that cannot is walked without its `templates/`."""
+    from sidecarlint.render_roots import CHART_FILE, root_of
+
+    pending = [(top, False, False)]  # (directory, under a kustomization, inside a chart)
     while pending:
-        directory = pending.pop()
+        directory, in_kustomization, in_chart = pending.pop()
         try:
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
@@ -178,13 +222,23 @@ def _walk(top: str) -> Iterator[tuple[str, str | None]]:
         except OSError as error:
             yield directory, f"it is a directory that cannot be listed ({error.strerror or error})"
             continue
+        names = {entry.name for entry in entries}
+        root = root_of(directory, names, display_path(directory), in_chart)
+        if root is not None:
+            yield root, None
+            if root.tool == "helm" and renderers.helm is not None:
+                continue
+            in_kustomization = in_kustomization or root.tool == "kustomize"
+        is_chart = in_chart or (root is not None and root.tool == "helm")
+        list_files = not (in_kustomization and renderers.kustomize is not None)
         subdirectories = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             if _is_directory(entry):
-                subdirectories.append(entry.path)
-            elif entry.name.endswith(MANIFEST_SUFFIXES) and _is_readable_kind(entry):
+                if not (is_chart and entry.name == "templates" and CHART_FILE in names):
+                    subdirectories.append((entry.path, in_kustomization, is_chart))
+            elif list_files and entry.name.endswith(MANIFEST_SUFFIXES) and _is_readable_kind(entry):
                 yield entry.path, None
         pending.extend(reversed(subdirectories))
 
@@ -210,7 +264,7 @@ def _is_readable_kind(entry: os.DirEntry) -> bool:
     return False
 
 
-def _display(path: str) -> str:
+def display_path(path: str) -> str:
     """Relative to the working directory when under it, as linters conventionally print."""
     normalised = os.path.normpath(path)
     if os.path.isabs(normalised):

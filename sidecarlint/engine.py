@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence, Set
 
-from sidecarlint import suppressions
+from sidecarlint import attribution, suppressions
 from sidecarlint.catalogue import Catalogue
 from sidecarlint.checks import SCOPES, CheckContext, Violation
 from sidecarlint.config import Config
 from sidecarlint.discover import Source
 from sidecarlint.findings import INTERNAL_ERROR, Finding, ObjectRef, RelatedLocation, Severity
-from sidecarlint.results import FileResult, LintResult
+from sidecarlint.results import FileResult, LintResult, once
 from sidecarlint.load import Document, LoadedFile, LoadProblem, stream_bytes
 from sidecarlint.objects import KubeObject, objects_in
 from sidecarlint.plugins import Registry
 from sidecarlint.pods import PodView, pod_views
 from sidecarlint.positions import Span
+from sidecarlint.rendering import RenderError
 from sidecarlint.rules import Rule
 from sidecarlint.suppressions import Suppressed, Suppression
 
@@ -50,7 +51,7 @@ class Linter:
 
     def lint_sources(self, sources: Iterable[Source]) -> LintResult:
         """Every file's findings, collected (`results` gives them a file at a time)."""
-        return LintResult.collect(self.results(sources), self.rules)
+        return LintResult.collect(once(self.results(sources)), self.rules)
 
     def results(self, sources: Iterable[Source]) -> Iterator[FileResult]:
         """Each file's findings as soon as it is linted, in the order of `sources`."""
@@ -60,16 +61,34 @@ class Linter:
     def lint_source(self, source: Source) -> FileResult:
         """Read and lint one file, without the rules its path is configured to skip."""
         skip = self.config.ignored_for(_relative(source, self.config)) if self.config.per_path_ignores else set()
-        loaded, documents = read_source(source)
-        return self.lint_documents(loaded, documents, skip)
+        loaded, documents, attributor = load_source(source)
+        outcome = self.lint_documents(loaded, documents, skip, attributor)
+        if attributor is not None:  # rendered: excludes and per-path ignores match the file a finding moved to
+            outcome.findings[:] = [f for f in outcome.findings if f.rendered is None or not self._ignored_at(f)]
+        return outcome
 
-    def lint_file(self, loaded: LoadedFile, skip: Set[str] = frozenset()) -> FileResult:
+    def _ignored_at(self, finding: Finding) -> bool:
+        try:
+            relative = os.path.relpath(os.path.abspath(finding.path), self.config.root)
+        except ValueError:  # another drive on Windows
+            return False
+        return self.config.is_excluded(relative) or finding.rule in self.config.ignored_for(relative)
+
+    def lint_file(self, loaded: LoadedFile, skip: Set[str] = frozenset(), attributor=None) -> FileResult:
         """Lint a file whose documents were all read (`load.load_text`)."""
-        return self.lint_documents(loaded, iter(loaded.documents), skip)
+        return self.lint_documents(loaded, iter(loaded.documents), skip, attributor)
 
-    def lint_documents(self, loaded: LoadedFile, documents: Iterator[Document], skip: Set[str] = frozenset()) -> FileResult:
+    def lint_documents(
+        self,
+        loaded: LoadedFile,
+        documents: Iterator[Document],
+        skip: Set[str] = frozenset(),
+        attributor: attribution.Attributor | None = None,
+    ) -> FileResult:
         """Lint each document as it comes and let it go: only its findings are kept. The
-        rules about the file itself run last, when reading it has found all it will."""
+        rules about the file itself run last, when reading it has found all it will. In
+        rendered output, the `attributor` moves each document's findings to the file a
+        person edits while the document is at hand."""
         rules = [rule for rule in self.rules if rule.name not in skip]
         by_scope: dict[str, list[Rule]] = {scope: [] for scope in SCOPES}
         for rule in rules:
@@ -80,10 +99,15 @@ class Linter:
         suppressed: list[Suppressed] = []
         container_lines: dict[tuple, int] = {}  # of the containers load problems are in
         for document in documents:
+            silenced_before = len(suppressed)
             found = [f for rule in by_scope["document"] for f in self._run(rule, document, document.source, document, None)]
             for obj in objects_in(document):
                 directives.extend(self._lint_object(obj, document, by_scope["pod"], found, suppressed))
             found = _apply_comments(comments, found, suppressed, lambda f: _container_line(document, f))
+            if attributor is not None:
+                found, suppressed[silenced_before:] = attribution.attribute_document(
+                    attributor, document, found, suppressed[silenced_before:]
+                )
             findings.extend(found)
             container_lines.update(_problem_container_lines(loaded.problems, document))
         found = [f for rule in by_scope["file"] for f in self._run(rule, loaded, loaded.source, None, None)]
@@ -91,6 +115,8 @@ class Linter:
             _apply_comments(comments, found, suppressed, lambda f: container_lines.get((f.document, f.field_path)))
         )
         findings.extend(self._audit(loaded, directives, {rule.name for rule in rules}))
+        if attributor is not None:  # a template rendered twice (a `range`, two releases) says it twice
+            findings = attribution.unique(findings)
         findings.sort(key=Finding.sort_key)
         suppressed.sort(key=lambda item: item.finding.sort_key())
         return FileResult(findings, suppressed, loaded.source)
@@ -151,10 +177,10 @@ def _apply_comments(comments, findings: list[Finding], suppressed: list[Suppress
 
 def _relative(source: Source, config: Config) -> str:
     """The source's path relative to the configuration's directory, for its path globs."""
-    if source.path is None:
+    if source.config_path is None:
         return source.display
     try:
-        return os.path.relpath(os.path.abspath(source.path), config.root)
+        return os.path.relpath(os.path.abspath(source.config_path), config.root)
     except ValueError:  # another drive on Windows
         return source.display
 
@@ -206,14 +232,28 @@ def _problem_container_lines(problems: list[LoadProblem], document: Document) ->
 
 
 def read_source(source: Source) -> tuple[LoadedFile, Iterator[Document]]:
+    loaded, documents, _ = load_source(source)
+    return loaded, documents
+
+
+def load_source(source: Source) -> tuple[LoadedFile, Iterator[Document], attribution.Attributor | None]:
+    """The file, its documents as they are read, and, for rendered output, what moves its
+    findings to the files a person edits."""
     try:
         raw = source.read()
+    except RenderError as error:  # a kustomization or chart that did not render
+        return _unread(source, LoadProblem("render", str(error), Span.start()))
     except OSError as error:
-        loaded = LoadedFile(source.display)
         reason = error.strerror or str(error)
-        loaded.problems.append(LoadProblem("unreadable", f"cannot read the file: {reason}", Span.start()))
-        return loaded, iter(())
-    return stream_bytes(raw, source.display)
+        return _unread(source, LoadProblem("unreadable", f"cannot read the file: {reason}", Span.start()))
+    loaded, documents = stream_bytes(raw, source.display)
+    if source.note is not None:  # e.g. a kustomization that was not rendered
+        loaded.problems.append(LoadProblem(source.note[0], source.note[1], Span.start()))
+    return loaded, documents, attribution.attributor_for(source, raw)
+
+
+def _unread(source: Source, problem: LoadProblem) -> tuple[LoadedFile, Iterator[Document], None]:
+    return LoadedFile(source.display, problems=[problem]), iter(()), None
 
 
 def _finding(rule: Rule, violation: Violation, source: str, document: Document | None, ref) -> Finding:

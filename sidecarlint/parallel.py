@@ -15,7 +15,8 @@ import os
 from collections.abc import Iterator, Sequence
 
 from sidecarlint.discover import Source
-from sidecarlint.engine import FileResult, Linter
+from sidecarlint.engine import Linter
+from sidecarlint.results import FileResult, once
 from sidecarlint.settings import Recipe, prepare
 
 # Below this many files a pool costs more (starting workers, importing) than it saves.
@@ -32,11 +33,14 @@ def usable_cores() -> int:
 
 def lint_in_parallel(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int | None) -> Iterator[FileResult]:
     """Each file's result, in the order of `sources`, linted by `jobs` processes (None:
-    every usable core; small runs: one)."""
+    every usable core; small runs: one); what rendering moved into one file, once."""
     jobs = usable_cores() if jobs is None else jobs
     if jobs <= 1 or len(sources) < MIN_FILES_FOR_POOL:
-        yield from linter.results(sources)
-        return
+        return once(linter.results(sources))
+    return once(_pooled(linter, recipe, sources, jobs))
+
+
+def _pooled(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int) -> Iterator[FileResult]:
     from concurrent.futures import ProcessPoolExecutor  # only when a pool starts: it is slow to import
 
     global _worker_linter

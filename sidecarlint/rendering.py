@@ -7,6 +7,7 @@ the caller lints the directory's plain files and says, once, that it was not ren
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -25,6 +26,22 @@ class RenderError(Exception):
 class Renderer:
     name: str  # for messages: "kubectl kustomize", "kustomize build", "helm template"
     command: tuple[str, ...]  # the fixed part; the directory and options are appended
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """A directory to render, and with what: what a rendered `Source` carries (it pickles,
+    so that a worker process can render it)."""
+
+    tool: str  # "kustomize" or "helm"
+    directory: str
+    renderer: Renderer
+    values: tuple[str, ...] = ()  # helm: --values files, in order
+
+    def render(self) -> str:
+        if self.tool == "helm":
+            return render_chart(self.renderer, Path(self.directory), self.values)
+        return render_kustomization(self.renderer, Path(self.directory))
 
 
 def kustomize_renderer() -> Renderer | None:
@@ -65,8 +82,25 @@ def _run(renderer: Renderer, arguments: list[str]) -> str:
     except OSError as error:
         raise RenderError(f"{renderer.name} could not be run: {error.strerror or error}") from None
     if completed.returncode != 0:
-        detail = completed.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise RenderError(f"{renderer.name} failed: {detail[-1] if detail else f'exit status {completed.returncode}'}")
+        detail = _last_error(completed.stderr.decode("utf-8", errors="replace"))
+        raise RenderError(f"{renderer.name} failed: {detail or f'exit status {completed.returncode}'}")
     if len(completed.stdout) > MAX_RENDERED_BYTES:
         raise RenderError(f"{renderer.name} rendered more than {MAX_RENDERED_BYTES // (1024 * 1024)} MiB")
     return completed.stdout.decode("utf-8", errors="replace")
+
+
+# kubectl logs its error through klog: `E1121 09:59:33.342990   21130 run.go:72] "command
+# failed" err="..."`; the time and process id would make every report differ.
+_KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]*\] ")
+_KLOG_ERROR = re.compile(r'^"command failed" err="(?P<error>.*)"$')
+
+
+def _last_error(stderr: str) -> str:
+    """The renderer's last line of error, without log decoration."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = _KLOG_HEADER.sub("", lines[-1])
+    if match := _KLOG_ERROR.match(line):
+        line = match["error"].replace('\\"', '"')
+    return line.removeprefix("Error: ").removeprefix("error: ")

@@ -49,6 +49,27 @@ class LintResult:
         return collected
 
 
+def once(results: Iterable[FileResult]) -> Iterator[FileResult]:
+    """`results`, with a finding that rendering moved into a file reported only the first
+    time: two overlays of one base both render the base's mistake, at the same place.
+    Only moved findings are remembered, so this costs nothing for plain files."""
+    seen: set[tuple] = set()
+    for outcome in results:
+        if any(finding.rendered is not None for finding in outcome.findings):
+            outcome.findings[:] = [finding for finding in outcome.findings if _first_time(finding, seen)]
+        yield outcome
+
+
+def _first_time(finding: Finding, seen: set[tuple]) -> bool:
+    if finding.rendered is None:
+        return True
+    key = (finding.rule, finding.path, finding.span, finding.message)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
 @dataclass
 class Tally:
     """Counts of a run, kept as its results go by: for the summary line and the exit code.
@@ -56,19 +77,28 @@ class Tally:
     Suppressed findings are kept whole (`--show-suppressed` lists them after the others);
     they are few, as each needs a comment or annotation written by hand."""
 
-    files: int = 0
+    files: int = 0  # the files checked: those read, and those rendering moved findings to
     by_severity: Counter = field(default_factory=Counter)
     paths_with_findings: set[str] = field(default_factory=set)
+    _read: set[str] = field(default_factory=set, repr=False)
     suppressed: list[Suppressed] = field(default_factory=list)
     internal_error: bool = False
 
     def add(self, outcome: FileResult) -> None:
-        self.files += 1
+        self._count_file(outcome.file)
         self.suppressed.extend(outcome.suppressed)
         for finding in outcome.findings:
             self.by_severity[finding.severity] += 1
-            self.paths_with_findings.add(finding.path)
+            if finding.path not in self.paths_with_findings:
+                self.paths_with_findings.add(finding.path)
+                if finding.rendered is not None:  # a template or resource: checked too
+                    self._count_file(finding.path)
             self.internal_error = self.internal_error or finding.rule == INTERNAL_ERROR
+
+    def _count_file(self, path: str) -> None:
+        if path not in self._read:
+            self._read.add(path)
+            self.files += 1
 
     def through(self, results: Iterable[FileResult]) -> Iterator[FileResult]:
         """`results`, counted as they pass."""
@@ -79,8 +109,9 @@ class Tally:
     @classmethod
     def of(cls, result: LintResult) -> Tally:
         tally = cls()
+        for path in result.files:
+            tally._count_file(path)
         tally.add(FileResult(result.findings, result.suppressed))
-        tally.files = len(result.files)
         return tally
 
     @property

@@ -7,15 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from sidecarlint.attribution import KustomizeIndex, attribute, helm_origins, kustomize_origins, template_position
+from sidecarlint.attribution import (
+    KustomizeAttributor,
+    attribute,
+    helm_origins,
+    helm_position,
+    key_chain,
+    template_file,
+    template_position,
+)
 from sidecarlint.engine import Linter
 from sidecarlint.load import load_text
 from sidecarlint.positions import Span
 from sidecarlint.rendering import kustomize_renderer, render_kustomization
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
 
 
 def test_template_position_needs_exactly_one_literal_match():
@@ -31,7 +37,11 @@ def test_helm_stream_findings_point_at_the_template(registry, monkeypatch):
     text = (DATA / "helm" / "rendered.yaml").read_text()
     loaded = load_text(text, "<stdin>")
     origins = helm_origins(text, loaded.documents, Path("."))
-    assert {i: o.path for i, o in origins.items()} == {0: "shop/templates/service.yaml", 1: "shop/templates/deployment.yaml"}
+    assert {i: o.path for i, o in origins.items()} == {
+        0: "shop/templates/service.yaml",
+        1: "shop/templates/deployment.yaml",
+        2: "shop/templates/worker.yaml",
+    }
     findings = Linter(registry, list(registry.rules.values())).lint_file(loaded).findings
     documents = {d.index: d for d in loaded.documents}
     moved = sorted(
@@ -41,9 +51,13 @@ def test_helm_stream_findings_point_at_the_template(registry, monkeypatch):
     )
     # The proxy sits in containers[] beside an app that reaches it on 127.0.0.1:5432, and
     # has no probes: both at its name, line 27 of the template (line 42 of the stream).
+    # The worker's `:latest` image is a literal in its template (line 18, the value from its
+    # quote at column 18); its resources come from values, so the `resources:` key (24:11).
     assert moved == [
+        ("image-tag-unpinned", "shop/templates/worker.yaml", 18, 18, 67),
         ("probes-missing", "shop/templates/deployment.yaml", 27, 17, 42),
         ("sidecar-startup-order", "shop/templates/deployment.yaml", 27, 17, 42),
+        ("unbounded-resources", "shop/templates/worker.yaml", 24, 11, 73),
     ]
 
 
@@ -53,15 +67,68 @@ def test_kustomize_overlay_findings_point_at_base_and_patch(registry, tmp_path):
     shutil.copytree(DATA / "kustomize", overlay)
     text = render_kustomization(kustomize_renderer(), overlay / "overlays" / "prod")
     loaded = load_text(text, str(overlay / "overlays" / "prod"))
-    index = KustomizeIndex.build(overlay / "overlays" / "prod")
-    origins = kustomize_origins(loaded.documents, index)
-    findings = Linter(registry, list(registry.rules.values())).lint_file(loaded).findings
-    documents = {d.index: d for d in loaded.documents}
-    moved = sorted(
-        (f.rule, Path(f.path).relative_to(overlay).as_posix(), f.line, f.column)
-        for f in findings
-        for f in [attribute(f, documents[f.document].data, origins[f.document], index)]
-    )
+    attributor = KustomizeAttributor(overlay / "overlays" / "prod")
+    findings = Linter(registry, list(registry.rules.values())).lint_file(loaded, attributor=attributor).findings
+    moved = sorted((f.rule, Path(f.path).relative_to(overlay).as_posix(), f.line, f.column) for f in findings)
     assert ("volume-mount-undefined", "base/deployment.yaml", 16, 21) in moved  # the base's own mistake
     assert ("unbounded-resources", "overlays/prod/add-log-shipper.yaml", 9, 17) in moved  # what the patch added
     assert all(path != "overlays/prod" for _, path, _, _ in moved)
+
+
+WORKER = """\
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: worker
+          ports:
+            - name: worker
+              containerPort: 9090
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+---
+apiVersion: v1
+kind: Service
+spec:
+  ports:
+    - name: worker
+      port: 9090
+"""
+RENDERED = {
+    "kind": "Deployment",
+    "spec": {"template": {"spec": {"containers": [
+        {"name": "worker", "ports": [{"name": "worker", "containerPort": 9090}], "resources": {"limits": {"cpu": "1"}}}
+    ]}}},
+}
+
+
+def test_key_chain_follows_block_indentation_through_list_items():
+    lines = WORKER.splitlines()
+    assert key_chain(lines, 6) == ("spec", "template", "spec", "containers", "name")
+    assert key_chain(lines, 8) == ("spec", "template", "spec", "containers", "ports", "name")
+    assert key_chain(lines, 9) == ("spec", "template", "spec", "containers", "ports", "containerPort")
+    assert key_chain(lines, 11) is None  # a template action holds no key
+
+
+def test_helm_position_tells_same_values_apart_by_their_key_path():
+    containers = ("spec", "template", "spec", "containers", 0)
+    # `name: worker` is on lines 7, 9 and 18; only line 7 is a container's name.
+    assert helm_position(WORKER, containers + ("name",), RENDERED, "Deployment") == Span(7, 17, 7, 23)
+    assert helm_position(WORKER, containers + ("ports", 0, "name"), RENDERED, "Deployment") == Span(9, 21, 9, 27)
+    # Rendered from values: not in the template, so the enclosing `resources:` key.
+    assert helm_position(WORKER, containers + ("resources", "limits", "cpu"), RENDERED, "Deployment") == Span(11, 11, 11, 20)
+
+
+def test_helm_position_searches_the_document_of_the_objects_kind():
+    service = {"kind": "Service", "spec": {"ports": [{"name": "worker", "port": 9090}]}}
+    assert helm_position(WORKER, ("spec", "ports", 0, "name"), service, "Service") == Span(18, 13, 18, 19)
+    assert helm_position(WORKER, ("spec", "ports", 0, "protocol"), service, "Service") == Span(18, 13, 18, 19)
+    assert helm_position(WORKER, ("metadata", "labels"), service, "Service") == Span(15, 1, 15, 14)  # its kind: line
+
+
+@pytest.mark.parametrize("source", ["/etc/passwd", "../secrets/x.yaml", "shop/../../x.yaml"])
+def test_a_source_comment_cannot_lead_outside_the_chart(tmp_path, source):
+    (tmp_path / "x.yaml").write_text("kind: Pod\n")
+    assert template_file(source, [tmp_path / "chart"]) is None

@@ -13,6 +13,7 @@ from sidecarlint.rules import parse_version
 from tests.fixtures import RULES, all_fixtures
 
 FIXTURES = all_fixtures()
+RENDERING_RULES = ("render-failed", "kustomize-not-rendered", "helm-chart-not-rendered")
 
 
 def lint_fixture(registry, fixture, loader=yaml.CSafeLoader):
@@ -58,4 +59,6 @@ def test_every_rule_has_failing_and_passing_fixtures(rule):
     kinds = {fixture.must_trigger for fixture in FIXTURES if fixture.rule == rule}
     if rule == "file-unreadable":
         pytest.skip("an unreadable file cannot be a fixture; tests/test_cli.py covers it")
+    if rule in RENDERING_RULES:
+        pytest.skip("a directory that is (not) rendered cannot be a one-file fixture; tests/test_rendering_cli.py covers it")
     assert kinds == {True, False}, f"rule {rule} needs fail-*.yaml and pass-*.yaml fixtures"
