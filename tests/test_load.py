@@ -7,6 +7,7 @@ import codecs
 import pytest
 import yaml
 
+from sidecarlint import load
 from sidecarlint.load import ALIAS_EXPANSION_LIMIT, load_bytes, load_text
 from sidecarlint.positions import Span
 
@@ -128,3 +129,56 @@ def test_latin1_is_reported_with_its_position():
 def test_crlf_line_endings_keep_positions():
     loaded = load_bytes(b"spec:\r\n  image: nginx\r\n", "f.yaml")
     assert loaded.documents[0].span(("spec", "image")) == Span(2, 10, 2, 15)
+
+
+# The loader's remembering resolver: the tags of PyYAML's own resolver, with bounded memory.
+
+RESOLVER_VALUES = [
+    "", "a", "name", "80", "-1", "+1", "0x1F", "0o17", "017", "0b101", "1_000", "190:20:30", "0x_", "0b_",
+    "1.5", "1e3", "1.0e+3", ".5", "-.inf", ".Inf", ".NaN", ".nan", "1:20.5", "yes", "No", "ON", "off", "y",
+    "n", "true", "False", "TRUE", "~", "null", "Null", "NULL", "2024-01-02", "2001-12-14t21:59:43.10-05:00",
+    "2024-13-45", "=", "<<", "<", "é", "名", "9" * 400, "x" * 65, "1" * 64, "1" * 65,
+]
+
+
+@pytest.mark.parametrize("base", [yaml.CSafeLoader, yaml.SafeLoader])
+def test_remembering_resolver_gives_pyyamls_tags(base):
+    loader_class = load._remembering_resolver(base)
+    assert issubclass(loader_class, base) and not loader_class.yaml_path_resolvers
+    ours, theirs = loader_class(""), base("")
+    for _ in range(2):  # the second time from memory
+        for value in RESOLVER_VALUES:
+            for implicit in ((True, False), (False, True), (False, False), (True, True)):
+                expected = theirs.resolve(yaml.ScalarNode, value, implicit)
+                assert ours.resolve(yaml.ScalarNode, value, implicit) == expected, (value, implicit)
+        for kind in (yaml.SequenceNode, yaml.MappingNode):
+            assert ours.resolve(kind, None, True) == theirs.resolve(kind, None, True)
+            assert ours.resolve(kind, None, False) == theirs.resolve(kind, None, False)
+    ours.dispose()
+    theirs.dispose()
+
+
+def test_remembering_resolver_memory_is_bounded(monkeypatch):
+    monkeypatch.setattr(load, "_RESOLVED_MAX_ENTRIES", 50)
+    loader_class = load._remembering_resolver(yaml.CSafeLoader)
+    text = "".join(f"- v{i}\n- {'y' * 100}{i}\n" for i in range(1_000))
+    (root,) = yaml.compose_all(text, Loader=loader_class)
+    assert [node.value for node in root.value[:2]] == ["v0", "y" * 100 + "0"]
+    memo = next(cell.cell_contents for cell in loader_class.resolve.__closure__
+                if isinstance(cell.cell_contents, dict))
+    assert 0 < len(memo) <= 50 and all(len(value) <= load._RESOLVED_MAX_CHARS for value in memo)
+
+
+def test_default_loader_composes_what_pyyaml_composes():
+    text = "a: 1\nb: [yes, '1', ~, 0x10, 1.5, 2024-01-02]\nc: {d: !!str 1, e: !custom x, <<: {f: g}}\n"
+
+    def shape(node):
+        if isinstance(node, yaml.ScalarNode):
+            return node.tag, node.value
+        if isinstance(node, yaml.SequenceNode):
+            return node.tag, [shape(item) for item in node.value]
+        return node.tag, [(shape(key), shape(value)) for key, value in node.value]
+
+    ours = shape(yaml.compose(text, Loader=load.DefaultLoader))
+    assert ours == shape(yaml.compose(text, Loader=yaml.CSafeLoader))
+    assert ours[1][2][1][1][0][1] == ("tag:yaml.org,2002:str", "1")  # `!!str 1`
