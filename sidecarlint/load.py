@@ -559,18 +559,135 @@ def _syntax_problem(error: yaml.MarkedYAMLError, document: int) -> LoadProblem:
 
 def _add_document(loaded: LoadedFile, index: int, root: yaml.Node, budget: _Budget) -> bool:
     """Build one document's data; False when the file's node budget is spent."""
-    builder = _Builder(index, budget)
     try:
-        data = builder.build(root, ())
+        data, problems = _build_document(root, index, budget)
     except _TooComplex as error:
         loaded.problems.append(LoadProblem("too-complex", str(error), span_of(error.node, ()), index))
         return not error.rest_unread
     except RecursionError:  # MAX_DEPTH keeps the builder far below Python's limit; a last resort
         loaded.problems.append(LoadProblem("too-complex", _TOO_DEEP, Span.at_mark(root.start_mark), index))
         return True
-    loaded.problems.extend(builder.problems)
+    loaded.problems.extend(problems)
     loaded.documents.append(Document(loaded.source, index, data, root))
     return True
+
+
+def _build_document(root: yaml.Node, index: int, budget: _Budget) -> tuple[Any, list[LoadProblem]]:
+    """One document's data and what is wrong in it; `_TooComplex` past a limit.
+
+    There are two builders. `_Builder` is the careful one: it follows each node's path, so
+    that it can say where a duplicate key, an unknown tag or a value its tag cannot hold
+    is, and it keeps count of re-used anchors, recursion and depth. Almost no manifest
+    needs any of that, and paying for it on every node made building the data cost a
+    third of composing it. So `_build_plain` builds the document first, in one lean
+    pass, and hands over at the first thing that is not plain (a duplicate key, a merge
+    key, an anchor used again, a tag outside the YAML 1.1 core types, a value its tag
+    cannot hold, a collection as a key, more nesting or more nodes than the limits): the
+    document is then built again, from the start, by `_Builder`, so that every problem
+    and every limit is exactly the careful builder's.
+    """
+    try:
+        data, built = _build_plain(root, min(ALIAS_EXPANSION_LIMIT, MAX_NODES - budget.built))
+    except _NotPlain:
+        builder = _Builder(index, budget)
+        data = builder.build(root, ())
+        return data, builder.problems
+    budget.built += built
+    return data, []
+
+
+class _NotPlain(Exception):
+    """`_build_plain` met something that only `_Builder` handles."""
+
+
+_STR_TAG = _CORE_PREFIX + "str"
+
+
+def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
+    """The data of a document with nothing to report, and the nodes built; `_NotPlain` at
+    the first thing the careful builder must see, or past `most` nodes.
+
+    What makes it plain, and the same data as `_Builder` builds:
+    - every node is built once: no anchor is used again. An alias is the very node its
+      anchor names, so a collection seen twice (kept by `id`) hands over; a scalar seen
+      twice builds the same value either way, and since at most `most`, which is no more
+      than ALIAS_EXPANSION_LIMIT, nodes are built, aliases to scalars cannot pass that
+      limit here;
+    - no collection is nested more than MAX_DEPTH deep (a recursive alias nests forever);
+    - every tag is a YAML 1.1 core tag, and every scalar whose tag is not `!!str` is built
+      by its core constructor (`_SCALAR_BUILDERS`) without an error;
+    - every key is a scalar, no key is given twice and none is a merge key (`<<`).
+    """
+    collections: set[int] = set()  # ids of the collection nodes built
+    counts = [1, 0]  # nodes built (the root, then each collection's items); collections
+
+    def scalar(node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        builder = _SCALAR_BUILDERS.get(tag)
+        if builder is None:
+            if tag in _CORE_TAGS:  # `!!seq` on a scalar, say: the careful builder keeps the text too
+                return node.value
+            raise _NotPlain
+        try:
+            return builder(node)
+        except Exception:  # a value its tag cannot hold: the careful builder decides what to say
+            raise _NotPlain from None
+
+    def collection(node: yaml.Node, depth: int) -> Any:
+        node_type = type(node)
+        if depth > MAX_DEPTH or node.tag not in _CORE_TAGS:
+            raise _NotPlain
+        collections.add(id(node))
+        counts[1] += 1
+        items = node.value
+        if node_type is yaml.SequenceNode:
+            counts[0] += len(items)
+            if counts[0] > most:
+                raise _NotPlain
+            depth += 1
+            result: Any = []
+            append = result.append
+            for item in items:
+                if type(item) is yaml.ScalarNode:
+                    append(item.value if item.tag == _STR_TAG else scalar(item))
+                else:
+                    append(collection(item, depth))
+            return result
+        if node_type is not yaml.MappingNode:
+            raise _NotPlain
+        counts[0] += 2 * len(items)
+        if counts[0] > most:
+            raise _NotPlain
+        depth += 1
+        result = {}
+        for key_node, value_node in items:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _NotPlain
+            tag = key_node.tag
+            if tag == _STR_TAG:
+                key = key_node.value
+            elif tag == _MERGE_TAG:
+                raise _NotPlain
+            else:
+                key = scalar(key_node)
+            if key in result:
+                raise _NotPlain
+            if type(value_node) is yaml.ScalarNode:
+                result[key] = value_node.value if value_node.tag == _STR_TAG else scalar(value_node)
+            else:
+                result[key] = collection(value_node, depth)
+        return result
+
+    if most < 1:
+        raise _NotPlain
+    if type(root) is yaml.ScalarNode:
+        return scalar(root), 1
+    data = collection(root, 0)
+    if len(collections) != counts[1]:  # a collection was built twice: an anchor used again
+        raise _NotPlain
+    return data, counts[0]
 
 
 class _Builder:
