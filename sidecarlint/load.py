@@ -35,6 +35,11 @@ try:  # libyaml is several times faster; the pure-Python loader gives the same r
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader
 
+try:  # libyaml's parser and composer, when PyYAML has them (`yaml` itself does not export it)
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _CParser = None
+
 # The tag of a plain scalar is guessed by PyYAML's resolver, in Python, even under libyaml:
 # its composer calls back `resolve()` for every node, and `descend_resolver` and
 # `ascend_resolver` around every collection (2.6 million calls for 10,000 manifests). With
@@ -84,13 +89,33 @@ def _remembering_resolver(base: type) -> type:
                 return sequence_tag
             return mapping_tag if kind is mapping_node else None
 
+    if _CParser is not None and issubclass(base, _CParser):
+
+        class Loader(Loader):  # type: ignore[no-redef]
+            def __init__(self, stream):
+                super().__init__(stream)
+                self._text = stream
+
+            def get_node(self):
+                try:
+                    return super().get_node()
+                except yaml.composer.ComposerError:
+                    # libyaml's composer leaves the anchor's name out of its message
+                    # ("found undefined alias"); the guarded composer says it as PyYAML does
+                    # and stops at the same place, with the same marks.
+                    if isinstance(self._text, str):
+                        try:
+                            for _ in _compose_guarded(self._text, base, _Budget()):
+                                pass
+                        except _StopReading:  # pragma: no cover - not for text libyaml composes
+                            pass
+                    raise
+
     Loader.__name__ = Loader.__qualname__ = "Remembering" + base.__name__
     return Loader
 
 
 DefaultLoader = _remembering_resolver(_BaseLoader)
-
-_CParser = getattr(yaml, "CParser", None)  # libyaml's parser and composer, when PyYAML has them
 
 # Nodes that one document may build from re-used anchors before we stop expanding it:
 # a handful of anchors can otherwise describe billions of nodes ("billion laughs").

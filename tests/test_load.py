@@ -182,3 +182,30 @@ def test_default_loader_composes_what_pyyaml_composes():
     ours = shape(yaml.compose(text, Loader=load.DefaultLoader))
     assert ours == shape(yaml.compose(text, Loader=yaml.CSafeLoader))
     assert ours[1][2][1][1][0][1] == ("tag:yaml.org,2002:str", "1")  # `!!str 1`
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+def test_small_shallow_text_is_composed_by_libyaml(monkeypatch):
+    assert load._CParser is not None and issubclass(load.DefaultLoader, load._CParser)
+
+    def guarded(*args):
+        raise AssertionError("composed by the guarded composer")
+
+    monkeypatch.setattr(load, "_compose_guarded", guarded)
+    assert load_text("a: [1, {b: c}]\n", "f.yaml").documents[0].data == {"a": [1, {"b": "c"}]}
+
+
+@pytest.mark.parametrize(
+    "text, message, line",
+    [
+        ("a: 1\n---\nb: *x\n", "invalid YAML: found undefined alias 'x'", 3),
+        ("a: &x 1\nb: &x 2\n", "invalid YAML: second occurrence (found duplicate anchor 'x'; first occurrence)", 2),
+    ],
+)
+@pytest.mark.parametrize("loader", [pytest.param(load.DefaultLoader, id="default"), *LOADERS])
+def test_composer_errors_name_the_anchor(text, message, line, loader):
+    loaded = load_text(text, "f.yaml", loader)
+    (problem,) = loaded.problems
+    if loader is yaml.CSafeLoader:  # libyaml's own composer leaves the name out
+        message = message.replace(" 'x'", "")
+    assert (problem.kind, problem.message, problem.span.line, problem.document) == ("syntax", message, line, text.count("---"))
