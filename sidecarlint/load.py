@@ -156,6 +156,7 @@ _RESOLVER = yaml.resolver.Resolver()
 # What a YAML stream may hold (PyYAML's reader and libyaml's agree): tab, line breaks and
 # printable characters. Checked before parsing, so that both parsers report the same place.
 _NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_YAML_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7F))  # the ASCII characters of that class
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as YAML 1.1 counts lines
 
 
@@ -251,6 +252,8 @@ def _not_yaml_text(text: str) -> LoadProblem | None:
             "files do; it was not read",
             Span(line, column, line, column + 1),
         )
+    if text.isascii() and not text.encode("ascii").translate(None, _YAML_ASCII):
+        return None  # the usual case, found some six times faster than by the search below
     bad = _NOT_YAML.search(text)
     if bad is None:
         return None
@@ -305,7 +308,10 @@ def _may_nest_deeper_than(text: str, depth: int) -> bool:
     room = depth - 2 * flow - 2
     if room < 0:
         return True
-    return re.search("^[ \t?:-]{%d}" % (room // 2 + 1), text, re.MULTILINE) is not None
+    # A line's start: the text's, or after a "\n" (as `^` in MULTILINE mode, but a search
+    # for a pattern that starts with a character is several times faster).
+    run = "[ \t?:-]{%d}" % (room // 2 + 1)
+    return re.match(run, text) is not None or re.search("\n" + run, text) is not None
 
 
 def _compose_guarded(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import pytest
 import yaml
@@ -209,3 +210,27 @@ def test_composer_errors_name_the_anchor(text, message, line, loader):
     if loader is yaml.CSafeLoader:  # libyaml's own composer leaves the name out
         message = message.replace(" 'x'", "")
     assert (problem.kind, problem.message, problem.span.line, problem.document) == ("syntax", message, line, text.count("---"))
+
+
+# The two scans before parsing, against their plain definitions.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SCAN_TEXTS = st.lists(
+    st.sampled_from(["\n", "\r", "\r\n", " ", "\t", "-", "- ", "? ", ":", "[", "]", "{", "}", "[]", "a", "é", "\x85"])
+    | st.characters(max_codepoint=0x110),
+    max_size=80,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(SCAN_TEXTS, st.integers(0, 12))
+def test_the_scans_before_parsing_agree_with_their_definitions(text, depth):
+    bad = load._NOT_YAML.search(text)
+    problem = load._not_yaml_text(text)
+    assert (problem is None) == (bad is None and "\0" not in text)
+    flow = text.count("[") + text.count("{") - text.count("[]") - text.count("{}")
+    room = depth - 2 * flow - 2
+    expected = room < 0 or re.search("^[ \t?:-]{%d}" % (room // 2 + 1), text, re.MULTILINE) is not None
+    assert load._may_nest_deeper_than(text, depth) == expected
