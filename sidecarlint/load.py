@@ -45,8 +45,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 # `ascend_resolver` around every collection (2.6 million calls for 10,000 manifests). With
 # no path resolvers registered (PyYAML's safe loaders have none), the tag depends on the
 # node's kind and value alone, and the same few thousand values (`name`, `image`, `true`,
-# `80`) make up almost every scalar: remembering their tags gives the very same tags for a
-# fifth of the cost of composing. Every value of a file is untrusted, so only short values
+# `80`) make up almost every scalar: remembering their tags gives the very same tags and
+# saves about a fifth of the cost of composing. Every value of a file is untrusted, so only short values
 # are remembered, and the memo is emptied when it is full: memory stays bounded, whatever
 # the files hold.
 _RESOLVED_MAX_CHARS = 64

@@ -7,6 +7,8 @@ import re
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sidecarlint import load
 from sidecarlint.load import ALIAS_EXPANSION_LIMIT, load_bytes, load_text
@@ -209,13 +211,11 @@ def test_composer_errors_name_the_anchor(text, message, line, loader):
     (problem,) = loaded.problems
     if loader is yaml.CSafeLoader:  # libyaml's own composer leaves the name out
         message = message.replace(" 'x'", "")
-    assert (problem.kind, problem.message, problem.span.line, problem.document) == ("syntax", message, line, text.count("---"))
+    expected = ("syntax", message, line, text.count("---"))
+    assert (problem.kind, problem.message, problem.span.line, problem.document) == expected
 
 
 # The two scans before parsing, against their plain definitions.
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 SCAN_TEXTS = st.lists(
     st.sampled_from(["\n", "\r", "\r\n", " ", "\t", "-", "- ", "? ", ":", "[", "]", "{", "}", "[]", "a", "é", "\x85"])
