@@ -31,14 +31,91 @@ from sidecarlint.positions import Span, span_of
 from sidecarlint.suppressions import Suppression, comment_directives
 
 try:  # libyaml is several times faster; the pure-Python loader gives the same results
-    from yaml import CSafeLoader as DefaultLoader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as DefaultLoader
+    from yaml import SafeLoader as _BaseLoader
 
-try:  # libyaml's parser and composer, when PyYAML has them
+try:  # libyaml's parser and composer, when PyYAML has them (`yaml` itself does not export it)
     from yaml.cyaml import CParser as _CParser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _CParser = None
+
+# The tag of a plain scalar is guessed by PyYAML's resolver, in Python, even under libyaml:
+# its composer calls back `resolve()` for every node, and `descend_resolver` and
+# `ascend_resolver` around every collection (2.6 million calls for 10,000 manifests). With
+# no path resolvers registered (PyYAML's safe loaders have none), the tag depends on the
+# node's kind and value alone, and the same few thousand values (`name`, `image`, `true`,
+# `80`) make up almost every scalar: remembering their tags gives the very same tags and
+# saves about a fifth of the cost of composing. Every value of a file is untrusted, so only short values
+# are remembered, and the memo is emptied when it is full: memory stays bounded, whatever
+# the files hold.
+_RESOLVED_MAX_CHARS = 64
+_RESOLVED_MAX_ENTRIES = 10_000
+
+
+def _remembering_resolver(base: type) -> type:
+    """A subclass of the PyYAML loader `base` that gives the same tags as `base`, faster."""
+    if base.yaml_path_resolvers:  # pragma: no cover - only if something registered one
+        return base  # tags would then depend on the node's place: nothing to remember
+    scalar_node, str_tag = yaml.ScalarNode, base.DEFAULT_SCALAR_TAG
+    sequence_node, sequence_tag = yaml.SequenceNode, base.DEFAULT_SEQUENCE_TAG
+    mapping_node, mapping_tag = yaml.MappingNode, base.DEFAULT_MAPPING_TAG
+    guess = base.resolve
+    tags: dict[str, str] = {}  # plain scalar value -> tag
+
+    class Loader(base):
+        yaml_path_resolvers: dict = {}  # our own, empty: none registered later applies here
+
+        def descend_resolver(self, current_node, current_index):
+            pass  # only path resolvers need to know where a node is
+
+        def ascend_resolver(self):
+            pass
+
+        def resolve(self, kind, value, implicit):
+            # What BaseResolver.resolve returns when there are no path resolvers.
+            if kind is scalar_node:
+                if not implicit[0]:  # quoted, or a block scalar: always a string
+                    return str_tag
+                tag = tags.get(value)
+                if tag is None:
+                    tag = guess(self, kind, value, implicit)
+                    if len(value) <= _RESOLVED_MAX_CHARS:
+                        if len(tags) >= _RESOLVED_MAX_ENTRIES:
+                            tags.clear()
+                        tags[value] = tag
+                return tag
+            if kind is sequence_node:
+                return sequence_tag
+            return mapping_tag if kind is mapping_node else None
+
+    if _CParser is not None and issubclass(base, _CParser):
+
+        class Loader(Loader):  # type: ignore[no-redef]
+            def __init__(self, stream):
+                super().__init__(stream)
+                self._text = stream
+
+            def get_node(self):
+                try:
+                    return super().get_node()
+                except yaml.composer.ComposerError:
+                    # libyaml's composer leaves the anchor's name out of its message
+                    # ("found undefined alias"); the guarded composer says it as PyYAML does
+                    # and stops at the same place, with the same marks.
+                    if isinstance(self._text, str):
+                        try:
+                            for _ in _compose_guarded(self._text, base, _Budget()):
+                                pass
+                        except _StopReading:  # pragma: no cover - not for text libyaml composes
+                            pass
+                    raise
+
+    Loader.__name__ = Loader.__qualname__ = "Remembering" + base.__name__
+    return Loader
+
+
+DefaultLoader = _remembering_resolver(_BaseLoader)
 
 # Nodes that one document may build from re-used anchors before we stop expanding it:
 # a handful of anchors can otherwise describe billions of nodes ("billion laughs").
@@ -59,6 +136,7 @@ MAX_DEPTH = 200
 # Anything else is composed by `_compose_guarded`, from the same parser's events, with its
 # own stack and the limits.
 _C_COMPOSER_MAX_DOCUMENT_CHARS = MAX_NODES // 2
+_RARE_LINE_BREAK = re.compile("[\r\x85\u2028\u2029]")
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -84,6 +162,7 @@ _RESOLVER = yaml.resolver.Resolver()
 # What a YAML stream may hold (PyYAML's reader and libyaml's agree): tab, line breaks and
 # printable characters. Checked before parsing, so that both parsers report the same place.
 _NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_YAML_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7F))  # the ASCII characters of that class
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as YAML 1.1 counts lines
 
 
@@ -193,6 +272,8 @@ def _not_yaml_text(text: str) -> LoadProblem | None:
             "files do; it was not read",
             Span(line, column, line, column + 1),
         )
+    if text.isascii() and not text.encode("ascii").translate(None, _YAML_ASCII):
+        return None  # the usual case, found some six times faster than by the search below
     bad = _NOT_YAML.search(text)
     if bad is None:
         return None
@@ -230,23 +311,9 @@ def _read_documents(text: str, loaded: LoadedFile, loader: type) -> Iterator[Doc
 
 def _compose_all(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:
     """The root node of each document: libyaml's composer where it is safe, else our own."""
-    if (
-        _CParser is not None
-        and issubclass(loader, _CParser)
-        and _longest_document(text) <= _C_COMPOSER_MAX_DOCUMENT_CHARS
-        and not _may_nest_deeper_than(text, MAX_DEPTH)
-    ):
+    if _CParser is not None and issubclass(loader, _CParser) and _compose_in_c(text):
         return yaml.compose_all(text, Loader=loader)
     return _compose_guarded(text, loader, budget)
-
-
-def _longest_document(text: str) -> int:
-    """The length of the longest stretch of `text` between document markers (`---` at the
-    start of a line): a bound on any one document's length, since no document spans one."""
-    if len(text) <= _C_COMPOSER_MAX_DOCUMENT_CHARS:
-        return len(text)
-    starts = [0, *(match.start() for match in _DOCUMENT_START.finditer(text)), len(text)]
-    return max(end - start for start, end in zip(starts, starts[1:]))
 
 
 def _may_nest_deeper_than(text: str, depth: int) -> bool:
@@ -262,7 +329,26 @@ def _may_nest_deeper_than(text: str, depth: int) -> bool:
     room = depth - 2 * flow - 2
     if room < 0:
         return True
-    return re.search("^[ \t?:-]{%d}" % (room // 2 + 1), text, re.MULTILINE) is not None
+    # A line's start: the text's, or after a line break (a search for a pattern that starts
+    # with one character is several times faster than `^` in MULTILINE mode). YAML 1.1 also
+    # breaks lines at CR alone, NEL and the Unicode separators, which few files hold.
+    run = "[ \t?:-]{%d}" % (room // 2 + 1)
+    breaks = "\n" if _RARE_LINE_BREAK.search(text) is None else "[\n\r\x85\u2028\u2029]"
+    return re.match(run, text) is not None or re.search(breaks + run, text) is not None
+
+
+def _compose_in_c(text: str) -> bool:
+    """Whether libyaml's composer may read `text`: none of its documents can nest deeper
+    than MAX_DEPTH or hold more than MAX_NODES nodes. The whole text is tried first; when
+    it might be too much, each document (text between `---` lines; a document cannot span
+    one, libyaml stops there with an error) is tried alone."""
+    if len(text) <= _C_COMPOSER_MAX_DOCUMENT_CHARS and not _may_nest_deeper_than(text, MAX_DEPTH):
+        return True
+    starts = [0, *(match.start() for match in _DOCUMENT_START.finditer(text)), len(text)]
+    return all(
+        end - start <= _C_COMPOSER_MAX_DOCUMENT_CHARS and not _may_nest_deeper_than(text[start:end], MAX_DEPTH)
+        for start, end in zip(starts, starts[1:])
+    )
 
 
 def _compose_guarded(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:
@@ -547,17 +633,134 @@ def _syntax_problem(error: yaml.MarkedYAMLError, document: int) -> LoadProblem:
 def _make_document(loaded: LoadedFile, index: int, root: yaml.Node, budget: _Budget) -> tuple[Document | None, bool]:
     """One document, or None when it cannot be built; and whether to read on (False when
     the file's node budget is spent). Problems go to `loaded.problems`."""
-    builder = _Builder(index, budget)
     try:
-        data = builder.build(root, ())
+        data, problems = _build_document(root, index, budget)
     except _TooComplex as error:
         loaded.problems.append(LoadProblem("too-complex", str(error), span_of(error.node, ()), index))
         return None, not error.rest_unread
     except RecursionError:  # MAX_DEPTH keeps the builder far below Python's limit; a last resort
         loaded.problems.append(LoadProblem("too-complex", _TOO_DEEP, Span.at_mark(root.start_mark), index))
         return None, True
-    loaded.problems.extend(builder.problems)
+    loaded.problems.extend(problems)
     return Document(loaded.source, index, data, root), True
+
+
+def _build_document(root: yaml.Node, index: int, budget: _Budget) -> tuple[Any, list[LoadProblem]]:
+    """One document's data and what is wrong in it; `_TooComplex` past a limit.
+
+    There are two builders. `_Builder` is the careful one: it follows each node's path, so
+    that it can say where a duplicate key, an unknown tag or a value its tag cannot hold
+    is, and it keeps count of re-used anchors, recursion and depth. Almost no manifest
+    needs any of that, and paying for it on every node made building the data cost a
+    third of composing it. So `_build_plain` builds the document first, in one lean
+    pass, and hands over at the first thing that is not plain (a duplicate key, a merge
+    key, an anchor used again, a tag outside the YAML 1.1 core types, a value its tag
+    cannot hold, a collection as a key, more nesting or more nodes than the limits): the
+    document is then built again, from the start, by `_Builder`, so that every problem
+    and every limit is exactly the careful builder's.
+    """
+    try:
+        data, built = _build_plain(root, min(ALIAS_EXPANSION_LIMIT, MAX_NODES - budget.built))
+    except _NotPlain:
+        builder = _Builder(index, budget)
+        data = builder.build(root, ())
+        return data, builder.problems
+    budget.built += built
+    return data, []
+
+
+class _NotPlain(Exception):
+    """`_build_plain` met something that only `_Builder` handles."""
+
+
+_STR_TAG = _CORE_PREFIX + "str"
+
+
+def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
+    """The data of a document with nothing to report, and the nodes built; `_NotPlain` at
+    the first thing the careful builder must see, or past `most` nodes.
+
+    What makes it plain, and the same data as `_Builder` builds:
+    - every node is built once: no anchor is used again. An alias is the very node its
+      anchor names, so a collection seen twice (kept by `id`) hands over; a scalar seen
+      twice builds the same value either way, and since at most `most`, which is no more
+      than ALIAS_EXPANSION_LIMIT, nodes are built, aliases to scalars cannot pass that
+      limit here;
+    - no collection is nested more than MAX_DEPTH deep (a recursive alias nests forever);
+    - every tag is a YAML 1.1 core tag, and every scalar whose tag is not `!!str` is built
+      by its core constructor (`_SCALAR_BUILDERS`) without an error;
+    - every key is a scalar, no key is given twice and none is a merge key (`<<`).
+    """
+    collections: set[int] = set()  # ids of the collection nodes built
+    counts = [1, 0]  # nodes built (the root, then each collection's items); collections
+
+    def scalar(node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        builder = _SCALAR_BUILDERS.get(tag)
+        if builder is None:
+            if tag in _CORE_TAGS:  # `!!seq` on a scalar, say: the careful builder keeps the text too
+                return node.value
+            raise _NotPlain
+        try:
+            return builder(node)
+        except Exception:  # a value its tag cannot hold: the careful builder decides what to say
+            raise _NotPlain from None
+
+    def collection(node: yaml.Node, depth: int) -> Any:
+        node_type = type(node)
+        if depth > MAX_DEPTH or node.tag not in _CORE_TAGS:
+            raise _NotPlain
+        collections.add(id(node))
+        counts[1] += 1
+        items = node.value
+        if node_type is yaml.SequenceNode:
+            counts[0] += len(items)
+            if counts[0] > most:
+                raise _NotPlain
+            depth += 1
+            result: Any = []
+            append = result.append
+            for item in items:
+                if type(item) is yaml.ScalarNode:
+                    append(item.value if item.tag == _STR_TAG else scalar(item))
+                else:
+                    append(collection(item, depth))
+            return result
+        if node_type is not yaml.MappingNode:
+            raise _NotPlain
+        counts[0] += 2 * len(items)
+        if counts[0] > most:
+            raise _NotPlain
+        depth += 1
+        result = {}
+        for key_node, value_node in items:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _NotPlain
+            tag = key_node.tag
+            if tag == _STR_TAG:
+                key = key_node.value
+            elif tag == _MERGE_TAG:
+                raise _NotPlain
+            else:
+                key = scalar(key_node)
+            if key in result:
+                raise _NotPlain
+            if type(value_node) is yaml.ScalarNode:
+                result[key] = value_node.value if value_node.tag == _STR_TAG else scalar(value_node)
+            else:
+                result[key] = collection(value_node, depth)
+        return result
+
+    if most < 1:
+        raise _NotPlain
+    if type(root) is yaml.ScalarNode:
+        return scalar(root), 1
+    data = collection(root, 0)
+    if len(collections) != counts[1]:  # a collection was built twice: an anchor used again
+        raise _NotPlain
+    return data, counts[0]
 
 
 class _Builder:
