@@ -197,3 +197,27 @@ def test_a_plugin_that_fails_to_load_is_named(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("sidecarlint: error: the plugin 'broken' (no_such_module_for_sidecarlint) failed to load: ")
     assert err.count("\n") == 1
+
+
+def test_linting_leaves_no_reference_cycles(registry):
+    """A run relaxes the garbage collector (parallel.relax_garbage_collection), which is
+    only sound while linting a file leaves no cycles behind: each would keep what it holds
+    alive until a rare full collection, and memory would grow with the number of files.
+    (A recursive alias, `&a [*a]`, is a cycle in the node tree itself: those files aside.)"""
+    import gc
+
+    linter = Linter(registry, list(registry.rules.values()))
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    files = [path for path in sorted(fixtures.glob("*/*.yaml")) if "recursive-alias" not in path.name]
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for path in files:
+            linter.lint_source(Source(str(path), str(path)))
+        gc.collect()
+        cycles = [type(item).__name__ for item in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert len(files) > 100
+    assert cycles == []
