@@ -7,10 +7,10 @@ here, so that no check has to defend itself against them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from sidecarlint.catalogue import Catalogue, CatalogueEntry
 from sidecarlint.objects import KubeObject
@@ -18,6 +18,7 @@ from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
+T = TypeVar("T")
 
 
 class Role(str, Enum):
@@ -81,9 +82,24 @@ class PodView:
     primary: Container | None = field(default=None)
     annotations: Mapping[str, Any] = field(default_factory=dict)  # the pod's (template's) own
     labels: Mapping[str, Any] = field(default_factory=dict)
+    # What `derived` has computed from this view, by function; not part of its value.
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def field_path(self, *keys: Any) -> tuple:
         return self.path + keys
+
+    def derived(self, function: Callable[[PodView], T]) -> T:
+        """`function(self)`, computed once per pod view and then shared.
+
+        Several checks ask the same costly question of a pod (its dependencies, its log
+        shippers); the view never changes, so the first answer serves them all. `function`
+        must be pure, and its callers must not change what it returns.
+        """
+        try:
+            return self._derived[function]
+        except KeyError:
+            value = self._derived[function] = function(self)
+            return value
 
     @property
     def metadata_path(self) -> tuple:

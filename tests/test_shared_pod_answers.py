@@ -1,0 +1,91 @@
+"""What several checks ask of a pod is computed once per pod view, with the same answers.
+
+`dependencies(pod)` and the log shippers are shared through `PodView.derived`; these tests
+compare them with the plain pairwise computation on every fixture and the real manifests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sidecarlint.dependencies import (
+    Dependency,
+    KIND_NEEDED_FROM_START,
+    _shared_volumes,
+    dependencies,
+    listening_ports,
+    local_connections,
+)
+from sidecarlint.load import load_bytes
+from sidecarlint.objects import objects_in
+from sidecarlint.pods import PodView, Role, pod_views
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "corpus" / "real"
+MANIFESTS = sorted(p for p in (ROOT / "fixtures").glob("*/*") if p.is_file())
+MANIFESTS += sorted(p for p in REAL.glob("*") if p.suffix in (".yaml", ".yml"))
+
+
+def all_pods(registry) -> list[PodView]:
+    pods = []
+    for path in MANIFESTS:
+        for document in load_bytes(path.read_bytes(), str(path)).documents:
+            for obj in objects_in(document):
+                pods.extend(pod_views(obj, registry.workload_kinds, registry.catalogue))
+    return pods
+
+
+def reference_dependencies(pod: PodView) -> list[Dependency]:
+    """Every pair of containers, everything recomputed for each: the plain reading."""
+    found = []
+    for dependent in pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER):
+        for provider in pod.with_role(Role.SIDECAR, Role.HELPER, Role.APP):
+            if provider is dependent:
+                continue
+            reason = None
+            for port, path in local_connections(dependent):
+                if port in listening_ports(provider):
+                    reason = (f"connects to localhost:{port}, where {provider.label!r} listens", path)
+                    break
+            kind = provider.sidecar.kind if provider.sidecar is not None else None
+            if reason is None and dependent.role is Role.APP:
+                name = provider.field_path("name")
+                if kind in KIND_NEEDED_FROM_START:
+                    reason = (f"needs the {kind} {provider.label!r} from its first request", name)
+                elif kind == "auth-proxy" and any(
+                    port in listening_ports(dependent) for port, _ in local_connections(provider)
+                ):
+                    reason = (f"is served through the auth proxy {provider.label!r}", name)
+                if reason is None and kind == "secrets-agent" and _shared_volumes(dependent, provider):
+                    reason = (f"reads files that the secrets agent {provider.label!r} renders", name)
+            if reason is not None:
+                found.append(Dependency(dependent, provider, *reason))
+    return found
+
+
+@pytest.fixture(scope="module")
+def pods(registry):
+    found = all_pods(registry)
+    assert len(found) > 100
+    return found
+
+
+def test_dependencies_as_the_plain_reading_finds_them(pods):
+    assert sum(bool(dependencies(pod)) for pod in pods) > 20
+    for pod in pods:
+        assert dependencies(pod) == reference_dependencies(pod), pod.object.name
+
+
+def test_dependencies_are_computed_once_per_pod(pods):
+    for pod in pods:
+        assert dependencies(pod) is dependencies(pod)
+
+
+def test_the_shared_answers_are_not_part_of_the_view(pods):
+    pod = next(pod for pod in pods if dependencies(pod))
+    assert "_derived" not in repr(pod)
+    twin = PodView(pod.object, pod.workload, pod.path, pod.spec, pod.containers, pod.primary,
+                   pod.annotations, pod.labels)
+    assert twin == pod
