@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sidecarlint.dependencies import (
     Dependency,
@@ -18,6 +20,7 @@ from sidecarlint.dependencies import (
     listening_ports,
     local_connections,
 )
+from sidecarlint.checks import logs
 from sidecarlint.load import load_bytes
 from sidecarlint.objects import objects_in
 from sidecarlint.pods import PodView, Role, pod_views
@@ -89,3 +92,54 @@ def test_the_shared_answers_are_not_part_of_the_view(pods):
     twin = PodView(pod.object, pod.workload, pod.path, pod.spec, pod.containers, pod.primary,
                    pod.annotations, pod.labels)
     assert twin == pod
+
+
+def reference_log_shipper(container, pod):
+    """`log_shipper` with every command line split by shlex, as before the cheap test."""
+    if not container.runs_alongside_app:
+        return None
+    words = logs._words(container.command_line)
+    tailed = logs._tailed_files(words)
+    if container.sidecar is not None and container.sidecar.kind == "log-shipper":
+        paths = [p for p in logs._fluent_bit_tail_paths(words) + (tailed or []) if logs._is_log_path(p)]
+        return logs.Shipper(container, container.sidecar.name, tuple(paths))
+    if tailed is None or container is pod.primary:
+        return None
+    found = [p for p in tailed if not p.startswith(logs.NOT_LOG_FILES) and p != "/dev/null"]
+    if not found:
+        return None
+    return logs.Shipper(container, "tail -f " + " ".join(found), tuple(p for p in found if logs._is_log_path(p)))
+
+
+def reference_shippers(pod):
+    shippers = [s for s in (reference_log_shipper(c, pod) for c in pod.containers) if s is not None]
+    shipping = {id(s.container) for s in shippers}
+    if not [c for c in pod.with_role(Role.APP) if id(c) not in shipping]:
+        return []
+    host_paths = {name for name, volume in logs._volumes(pod).items() if "hostPath" in volume}
+    return [s for s in shippers if not any(m.volume in host_paths for m in logs.mounts(s.container))]
+
+
+def test_log_shippers_as_the_plain_reading_finds_them(pods):
+    assert sum(bool(logs.shippers_beside_an_app(pod)) for pod in pods) > 10
+    for pod in pods:
+        assert logs.shippers_beside_an_app(pod) == reference_shippers(pod), pod.object.name
+        assert logs.shippers_beside_an_app(pod) is logs.shippers_beside_an_app(pod)
+
+
+# Command-line items made of what matters to a shell and to `tail`.
+_PIECES = ["tail", "ta", "il", "t", "-f", "-F", "-n", "5", "--follow", "/var/log/a.log", "/usr/bin/", " ",
+           "'", '"', "\\", "|", "&&", ";", "#", "\n", "x", "2>&1", "$(", ")"]
+command_lines = st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), max_size=4)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(command_lines)
+def test_the_cheap_test_never_changes_the_tailed_files(command_line):
+    assert logs.tailed_files(command_line) == logs._tailed_files(logs._words(command_line))
+
+
+@pytest.mark.parametrize("command_line", [["t'ai'l", "-f", "/var/log/a"], ['sh', '-c', 'ta"il" -F /l'],
+                                           ["ta\\il -f /var/log/a"], ["/usr/bin/tail -f /x"]])
+def test_quotes_and_backslashes_can_make_a_tail(command_line):
+    assert logs.tailed_files(command_line) is not None
