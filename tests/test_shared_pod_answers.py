@@ -143,3 +143,16 @@ def test_the_cheap_test_never_changes_the_tailed_files(command_line):
                                            ["ta\\il -f /var/log/a"], ["/usr/bin/tail -f /x"]])
 def test_quotes_and_backslashes_can_make_a_tail(command_line):
     assert logs.tailed_files(command_line) is not None
+
+
+def test_container_lists_are_read_once_and_stay_out_of_its_value(pods):
+    from sidecarlint.pods import Container, mapping_items
+
+    for pod in pods:
+        for c in pod.containers:
+            for key in ("ports", "env", "volumeMounts"):
+                assert c.list_of(key) is c.list_of(key)
+                assert c.list_of(key) == mapping_items(c.spec.get(key))
+            assert c == Container(c.name, c.role, c.path, c.spec, c.sidecar)
+            assert "_lists" not in repr(c)
+        assert pod.volumes is pod.volumes and pod.volume_names is pod.volume_names
