@@ -90,6 +90,7 @@ class Catalogue:
         # wildcards are matched as regular expressions.
         self._literal: dict[str, int] = {}
         self._wildcards: list[tuple[int, re.Pattern[str]]] = []
+        prefixes: list[str] = []  # of the wildcard globs: what a suffix must start with
         self._image_entries: list[CatalogueEntry] = []
         for entry in self.entries:
             for pattern in entry.images:
@@ -99,6 +100,8 @@ class Catalogue:
                     self._literal.setdefault(pattern, position)
                 else:
                     self._wildcards.append((position, re.compile(fnmatch.translate(pattern))))
+                    prefixes.append(re.split(r"[*?\[]", pattern, maxsplit=1)[0])
+        self._wildcard_prefixes = tuple(prefixes)
 
     def identify(self, image: object, name: object) -> CatalogueEntry | None:
         """The entry for a container, by its image first, then by its name."""
@@ -106,17 +109,25 @@ class Catalogue:
             suffixes = _path_suffixes(image_repository(image))
             unmatched = len(self._image_entries)
             first = min([self._literal.get(suffix, unmatched) for suffix in suffixes])
-            for position, pattern in self._wildcards:
-                if position > first:
-                    break  # a literal glob earlier in the catalogue has matched
-                if any(pattern.match(suffix) for suffix in suffixes):
-                    first = position
-                    break
+            # A glob matches only a suffix that starts with the literal text before its first
+            # wildcard: most images have no such suffix, and skip the regular expressions.
+            suffixes = [suffix for suffix in suffixes if suffix.startswith(self._wildcard_prefixes)]
+            if suffixes:
+                first = self._first_wildcard(suffixes, before=first)
             if first < unmatched:
                 return self._image_entries[first]
         if isinstance(name, str):
             return self._by_name.get(name)
         return None
+
+    def _first_wildcard(self, suffixes: list[str], before: int) -> int:
+        """The position of the first wildcard glob that matches a suffix, if it is before `before`."""
+        for position, pattern in self._wildcards:
+            if position > before:
+                break  # a literal glob earlier in the catalogue has matched
+            if any(pattern.match(suffix) for suffix in suffixes):
+                return position
+        return before
 
 
 def builtin_entries() -> list[CatalogueEntry]:
