@@ -51,8 +51,12 @@ class Dependency:
 
 def local_connections(container: Container) -> list[tuple[int, tuple]]:
     """Ports on localhost that the container's env, command or args connect to, with where."""
+    return _local_connections(container, _command_words(container))
+
+
+def _local_connections(container: Container, command_words: list[tuple[str, tuple]]) -> list[tuple[int, tuple]]:
     found: list[tuple[int, tuple]] = []
-    words = list(_words(container))
+    words = _env_words(container) + command_words
     if _no_local_host(words):
         return found
     for text, path in words:
@@ -88,12 +92,15 @@ def _no_local_host(words: list[tuple[str, tuple]]) -> bool:
 
 def listening_ports(container: Container) -> dict[int, tuple]:
     """Ports the container declares or its args say it listens on, with where."""
+    return _listening_ports(container, _command_words(container))
+
+
+def _listening_ports(container: Container, words: list[tuple[str, tuple]]) -> dict[int, tuple]:
     ports: dict[int, tuple] = {}
     for index, port in container.list_of("ports"):
         number = port.get("containerPort")
         if isinstance(number, int) and not isinstance(number, bool):
             ports.setdefault(number, container.field_path("ports", index, "containerPort"))
-    words = _command_words(container)
     for position, (word, path) in enumerate(words):
         following = words[position + 1][0] if position + 1 < len(words) else ""
         for number in _flag_ports(word, following):
@@ -128,9 +135,10 @@ def _find_dependencies(pod: PodView) -> list[Dependency]:
     if len(dependents) < 2:
         return found  # no pair of containers
     candidates = pod.with_role(Role.SIDECAR, Role.HELPER, Role.APP)
-    # Each container's ports and connections once, not once for every pair it is part of.
-    listening = {id(c): listening_ports(c) for c in candidates}
-    connecting = {id(c): local_connections(c) for c in dependents}
+    # Each container's words, ports and connections once, not once for every pair it is in.
+    command_words = {id(c): _command_words(c) for c in dependents}  # candidates are dependents too
+    listening = {id(c): _listening_ports(c, command_words[id(c)]) for c in candidates}
+    connecting = {id(c): _local_connections(c, command_words[id(c)]) for c in dependents}
     for dependent in dependents:
         connections = connecting[id(dependent)]
         for provider in candidates:
@@ -176,12 +184,13 @@ def _shared_volumes(first: Container, second: Container) -> set[str]:
     return names(first) & names(second)
 
 
-def _words(container: Container) -> Iterator[tuple[str, tuple]]:
-    """Env values, then command and args, each string with its path."""
-    for index, variable in container.list_of("env"):
-        if isinstance(variable.get("value"), str):
-            yield variable["value"], container.field_path("env", index, "value")
-    yield from _command_words(container)
+def _env_words(container: Container) -> list[tuple[str, tuple]]:
+    """Env values, each with its path."""
+    return [
+        (variable["value"], container.field_path("env", index, "value"))
+        for index, variable in container.list_of("env")
+        if isinstance(variable.get("value"), str)
+    ]
 
 
 def _command_words(container: Container) -> list[tuple[str, tuple]]:
@@ -192,5 +201,6 @@ def _command_words(container: Container) -> list[tuple[str, tuple]]:
             for index, word in enumerate(value):
                 if isinstance(word, str):
                     # A shell line (`sh -c "... --port 5432 ..."`) is split into its words.
-                    words.extend((part, container.field_path(key, index)) for part in word.split())
+                    path = container.field_path(key, index)
+                    words.extend((part, path) for part in word.split())
     return words
