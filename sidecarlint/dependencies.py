@@ -102,6 +102,8 @@ def _listening_ports(container: Container, words: list[tuple[str, tuple]]) -> di
         if isinstance(number, int) and not isinstance(number, bool):
             ports.setdefault(number, container.field_path("ports", index, "containerPort"))
     for position, (word, path) in enumerate(words):
+        if not word.startswith("-") and "tcp:" not in word:
+            continue  # neither a flag nor a tcp: address: none of _flag_ports' patterns can match
         following = words[position + 1][0] if position + 1 < len(words) else ""
         for number in _flag_ports(word, following):
             ports.setdefault(number, path)

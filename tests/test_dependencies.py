@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sidecarlint.dependencies import listening_ports, local_connections
+from sidecarlint.dependencies import _flag_ports, listening_ports, local_connections
 from sidecarlint.pods import Container, Role
 
 
@@ -77,3 +79,11 @@ def test_evidence_paths_point_at_the_value():
 )
 def test_local_connections_case_and_unicode(spec, ports):
     assert [port for port, _ in local_connections(container(**spec))] == ports
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="-tcpTCP:=,.0123456789portaddrbindlisten xX\u212a", max_size=20), st.sampled_from(["", "5432", ":80"]))
+def test_words_that_are_no_flag_and_no_tcp_address_give_no_port(word, following):
+    """listening_ports skips such words without trying _flag_ports' patterns on them."""
+    if not word.startswith("-") and "tcp:" not in word:
+        assert list(_flag_ports(word, following)) == []
