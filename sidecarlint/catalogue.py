@@ -77,26 +77,57 @@ def _path_suffixes(repository: str) -> list[str]:
     return ["/".join(parts[i:]) for i in starts]
 
 
+_GLOB_SPECIAL = frozenset("*?[")
+
+
 class Catalogue:
     def __init__(self, entries: Iterable[CatalogueEntry]):
         self.entries = tuple(entries)
         self._by_name = {name: entry for entry in self.entries for name in entry.names}
-        self._image_patterns = [
-            (re.compile(fnmatch.translate(pattern)), entry)
-            for entry in self.entries
-            for pattern in entry.images
-        ]
+        # Most globs are literal paths (`istio/proxyv2`): a literal glob matches a suffix
+        # exactly when it equals it, so those are looked up in a dict, by their position in
+        # the catalogue (the first entry that matches wins), and only the globs with
+        # wildcards are matched as regular expressions.
+        self._literal: dict[str, int] = {}
+        self._wildcards: list[tuple[int, re.Pattern[str]]] = []
+        prefixes: list[str] = []  # of the wildcard globs: what a suffix must start with
+        self._image_entries: list[CatalogueEntry] = []
+        for entry in self.entries:
+            for pattern in entry.images:
+                position = len(self._image_entries)
+                self._image_entries.append(entry)
+                if _GLOB_SPECIAL.isdisjoint(pattern):
+                    self._literal.setdefault(pattern, position)
+                else:
+                    self._wildcards.append((position, re.compile(fnmatch.translate(pattern))))
+                    prefixes.append(re.split(r"[*?\[]", pattern, maxsplit=1)[0])
+        self._wildcard_prefixes = tuple(prefixes)
 
     def identify(self, image: object, name: object) -> CatalogueEntry | None:
         """The entry for a container, by its image first, then by its name."""
         if isinstance(image, str) and image:
             suffixes = _path_suffixes(image_repository(image))
-            for pattern, entry in self._image_patterns:
-                if any(pattern.match(suffix) for suffix in suffixes):
-                    return entry
+            unmatched = len(self._image_entries)
+            first = min([self._literal.get(suffix, unmatched) for suffix in suffixes])
+            # A glob matches only a suffix that starts with the literal text before its first
+            # wildcard: most images have no such suffix, and skip the regular expressions.
+            suffixes = [suffix for suffix in suffixes if suffix.startswith(self._wildcard_prefixes)]
+            if suffixes:
+                first = self._first_wildcard(suffixes, before=first)
+            if first < unmatched:
+                return self._image_entries[first]
         if isinstance(name, str):
             return self._by_name.get(name)
         return None
+
+    def _first_wildcard(self, suffixes: list[str], before: int) -> int:
+        """The position of the first wildcard glob that matches a suffix, if it is before `before`."""
+        for position, pattern in self._wildcards:
+            if position > before:
+                break  # a literal glob earlier in the catalogue has matched
+            if any(pattern.match(suffix) for suffix in suffixes):
+                return position
+        return before
 
 
 def builtin_entries() -> list[CatalogueEntry]:

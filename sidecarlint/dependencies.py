@@ -51,8 +51,14 @@ class Dependency:
 
 def local_connections(container: Container) -> list[tuple[int, tuple]]:
     """Ports on localhost that the container's env, command or args connect to, with where."""
+    return _local_connections(container, _command_words(container))
+
+
+def _local_connections(container: Container, command_words: list[tuple[str, tuple]]) -> list[tuple[int, tuple]]:
     found: list[tuple[int, tuple]] = []
-    words = list(_words(container))
+    words = _env_words(container) + command_words
+    if _no_local_host(words):
+        return found
     for text, path in words:
         lowered = text.lower()
         if not any(host in lowered for host in _LOCAL_HOSTS):  # the search costs more than the test
@@ -70,15 +76,34 @@ def local_connections(container: Container) -> list[tuple[int, tuple]]:
     return [(port, path) for port, path in found if 0 < port < 65536]
 
 
+def _no_local_host(words: list[tuple[str, tuple]]) -> bool:
+    """Whether no word can mention a local host, by one substring test over all of them.
+
+    For ASCII text both regular expressions can match only where its lowercase holds
+    `localhost`, `127.0.0.1` or `::1` (which `[::1]` holds too); text that is not ASCII is
+    left to them, as IGNORECASE also folds a few other letters (`ſ` matches `s`).
+    """
+    text = "\n".join(word for word, _ in words)
+    if not text.isascii():
+        return False
+    text = text.lower()
+    return "localhost" not in text and "127.0.0.1" not in text and "::1" not in text
+
+
 def listening_ports(container: Container) -> dict[int, tuple]:
     """Ports the container declares or its args say it listens on, with where."""
+    return _listening_ports(container, _command_words(container))
+
+
+def _listening_ports(container: Container, words: list[tuple[str, tuple]]) -> dict[int, tuple]:
     ports: dict[int, tuple] = {}
     for index, port in container.list_of("ports"):
         number = port.get("containerPort")
         if isinstance(number, int) and not isinstance(number, bool):
             ports.setdefault(number, container.field_path("ports", index, "containerPort"))
-    words = _command_words(container)
     for position, (word, path) in enumerate(words):
+        if not word.startswith("-") and "tcp:" not in word:
+            continue  # neither a flag nor a tcp: address: none of _flag_ports' patterns can match
         following = words[position + 1][0] if position + 1 < len(words) else ""
         for number in _flag_ports(word, following):
             ports.setdefault(number, path)
@@ -99,37 +124,55 @@ def _flag_ports(word: str, following: str) -> Iterator[int]:
 
 
 def dependencies(pod: PodView) -> list[Dependency]:
-    """Every dependency the manifest shows between two containers of the pod."""
+    """Every dependency the manifest shows between two containers of the pod.
+
+    Found once per pod view and shared by the rules that ask: do not change the list.
+    """
+    return pod.derived(_find_dependencies)
+
+
+def _find_dependencies(pod: PodView) -> list[Dependency]:
     found: list[Dependency] = []
+    dependents = pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER)
+    if len(dependents) < 2:
+        return found  # no pair of containers
     candidates = pod.with_role(Role.SIDECAR, Role.HELPER, Role.APP)
-    for dependent in pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER):
-        connections = local_connections(dependent)
+    # Each container's words, ports and connections once, not once for every pair it is in.
+    command_words = {id(c): _command_words(c) for c in dependents}  # candidates are dependents too
+    listening = {id(c): _listening_ports(c, command_words[id(c)]) for c in candidates}
+    connecting = {id(c): _local_connections(c, command_words[id(c)]) for c in dependents}
+    for dependent in dependents:
+        connections = connecting[id(dependent)]
         for provider in candidates:
             if provider is dependent:
                 continue
-            reason = _by_address(connections, provider) or (
-                _by_kind(dependent, provider, pod) if dependent.role is Role.APP else None
+            reason = _by_address(connections, provider, listening[id(provider)]) or (
+                _by_kind(dependent, provider, listening[id(dependent)], connecting[id(provider)])
+                if dependent.role is Role.APP
+                else None
             )
             if reason is not None:
                 found.append(Dependency(dependent, provider, *reason))
     return found
 
 
-def _by_address(connections: list[tuple[int, tuple]], provider: Container) -> tuple[str, tuple] | None:
-    listening = listening_ports(provider)
+def _by_address(
+    connections: list[tuple[int, tuple]], provider: Container, listening: dict[int, tuple]
+) -> tuple[str, tuple] | None:
     for port, path in connections:
         if port in listening:
             return f"connects to localhost:{port}, where {provider.label!r} listens", path
     return None
 
 
-def _by_kind(app: Container, provider: Container, pod: PodView) -> tuple[str, tuple] | None:
+def _by_kind(
+    app: Container, provider: Container, app_listening: dict[int, tuple], provider_connections: list[tuple[int, tuple]]
+) -> tuple[str, tuple] | None:
     kind = provider.sidecar.kind if provider.sidecar is not None else None
     if kind in KIND_NEEDED_FROM_START:
         return f"needs the {kind} {provider.label!r} from its first request", provider.field_path("name")
     if kind == "auth-proxy":
-        fronted = {port for port in listening_ports(app)}
-        if any(port in fronted for port, _ in local_connections(provider)):
+        if any(port in app_listening for port, _ in provider_connections):
             return f"is served through the auth proxy {provider.label!r}", provider.field_path("name")
     if kind == "secrets-agent" and _shared_volumes(app, provider):
         return f"reads files that the secrets agent {provider.label!r} renders", provider.field_path("name")
@@ -143,12 +186,13 @@ def _shared_volumes(first: Container, second: Container) -> set[str]:
     return names(first) & names(second)
 
 
-def _words(container: Container) -> Iterator[tuple[str, tuple]]:
-    """Env values, then command and args, each string with its path."""
-    for index, variable in container.list_of("env"):
-        if isinstance(variable.get("value"), str):
-            yield variable["value"], container.field_path("env", index, "value")
-    yield from _command_words(container)
+def _env_words(container: Container) -> list[tuple[str, tuple]]:
+    """Env values, each with its path."""
+    return [
+        (variable["value"], container.field_path("env", index, "value"))
+        for index, variable in container.list_of("env")
+        if isinstance(variable.get("value"), str)
+    ]
 
 
 def _command_words(container: Container) -> list[tuple[str, tuple]]:
@@ -159,5 +203,6 @@ def _command_words(container: Container) -> list[tuple[str, tuple]]:
             for index, word in enumerate(value):
                 if isinstance(word, str):
                     # A shell line (`sh -c "... --port 5432 ..."`) is split into its words.
-                    words.extend((part, container.field_path(key, index)) for part in word.split())
+                    path = container.field_path(key, index)
+                    words.extend((part, path) for part in word.split())
     return words

@@ -7,10 +7,11 @@ here, so that no check has to defend itself against them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from sidecarlint.catalogue import Catalogue, CatalogueEntry
 from sidecarlint.objects import KubeObject
@@ -18,6 +19,7 @@ from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
+T = TypeVar("T")
 
 
 class Role(str, Enum):
@@ -38,6 +40,8 @@ class Container:
     path: tuple  # document path of the container's mapping
     spec: Mapping[str, Any]
     sidecar: CatalogueEntry | None = None  # what the catalogue knows it as
+    # `list_of`'s answers, by key: many checks read the same lists; not part of its value.
+    _lists: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def field_path(self, *keys: Any) -> tuple:
         return self.path + keys
@@ -52,15 +56,22 @@ class Container:
         return self.role in (Role.APP, Role.HELPER, Role.SIDECAR)
 
     def list_of(self, key: str) -> list[tuple[int, Mapping[str, Any]]]:
-        """The mapping entries of a list field (ports, volumeMounts, env), with their index."""
-        return mapping_items(self.spec.get(key))
+        """The mapping entries of a list field (ports, volumeMounts, env), with their index.
 
-    @property
+        Computed once per container and shared, like the properties below: do not change them.
+        """
+        try:
+            return self._lists[key]
+        except KeyError:
+            items = self._lists[key] = mapping_items(self.spec.get(key))
+            return items
+
+    @cached_property
     def probes(self) -> dict[str, Mapping[str, Any]]:
         """The probes it sets, by field name (`livenessProbe`, `readinessProbe`, `startupProbe`)."""
         return {key: self.spec[key] for key in PROBE_FIELDS if isinstance(self.spec.get(key), Mapping)}
 
-    @property
+    @cached_property
     def command_line(self) -> list[str]:
         """`command` then `args`, the string items only."""
         words: list[str] = []
@@ -81,9 +92,24 @@ class PodView:
     primary: Container | None = field(default=None)
     annotations: Mapping[str, Any] = field(default_factory=dict)  # the pod's (template's) own
     labels: Mapping[str, Any] = field(default_factory=dict)
+    # What `derived` has computed from this view, by function; not part of its value.
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def field_path(self, *keys: Any) -> tuple:
         return self.path + keys
+
+    def derived(self, function: Callable[[PodView], T]) -> T:
+        """`function(self)`, computed once per pod view and then shared.
+
+        Several checks ask the same costly question of a pod (its dependencies, its log
+        shippers); the view never changes, so the first answer serves them all. `function`
+        must be pure, and its callers must not change what it returns.
+        """
+        try:
+            return self._derived[function]
+        except KeyError:
+            value = self._derived[function] = function(self)
+            return value
 
     @property
     def metadata_path(self) -> tuple:
@@ -100,14 +126,14 @@ class PodView:
         """A Job's pod, or any pod whose containers are not restarted once they succeed."""
         return self.workload.runs_to_completion or self.restart_policy in ("Never", "OnFailure")
 
-    @property
+    @cached_property
     def volumes(self) -> list[tuple[int, Mapping[str, Any]]]:
         return mapping_items(self.spec.get("volumes"))
 
     def with_role(self, *roles: Role) -> list[Container]:
         return [container for container in self.containers if container.role in roles]
 
-    @property
+    @cached_property
     def volume_names(self) -> frozenset[str]:
         """Volumes the pod will have: `volumes[]`, and claims a StatefulSet-like controller adds."""
         names = [item.get("name") for _, item in self.volumes]
@@ -128,7 +154,8 @@ class PodView:
 def mapping_items(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
     if not isinstance(value, list):
         return []
-    return [(index, item) for index, item in enumerate(value) if isinstance(item, Mapping)]
+    # `dict` first: what the loader builds, and a cheaper test than the abstract Mapping.
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, (dict, Mapping))]
 
 
 def pod_views(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 # `\d+(?:\.\d*)?` rather than `\d+\.?\d*`: the same numbers, but a long run of digits that
 # fails to match is given up in linear time, not in the square of its length.
@@ -47,6 +48,16 @@ def parse_quantity(value: object) -> Fraction | None:
         return Fraction(repr(value))
     if not isinstance(value, str):
         return None
+    return _parse_short_text(value) if len(value) <= _MEMO_LENGTH else _parse_text(value)
+
+
+# A run meets the same few quantities (`100m`, `256Mi`) thousands of times, and a Fraction
+# is immutable: short strings are parsed once. Long ones are not kept, so that a hostile
+# file cannot make the memo hold megabytes.
+_MEMO_LENGTH = 64
+
+
+def _parse_text(value: str) -> Fraction | None:
     match = _QUANTITY.match(value)
     if match is None:
         return None
@@ -65,3 +76,6 @@ def parse_quantity(value: object) -> Fraction | None:
             return None  # apimachinery reads the exponent as an integer; "1e0.5" is refused
         return number * Fraction(10) ** int(exponent)
     return number
+
+
+_parse_short_text = lru_cache(maxsize=4096)(_parse_text)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sidecarlint.dependencies import listening_ports, local_connections
+from sidecarlint.dependencies import _flag_ports, listening_ports, local_connections
 from sidecarlint.pods import Container, Role
 
 
@@ -58,3 +60,30 @@ def test_local_connections(spec, ports):
 def test_evidence_paths_point_at_the_value():
     found = local_connections(container(env=[{"name": "A", "value": "x"}, {"name": "B", "value": "localhost:1"}]))
     assert found == [(1, ("spec", "containers", 0, "env", 1, "value"))]
+
+
+@pytest.mark.parametrize(
+    "spec, ports",
+    [
+        ({"env": [{"name": "DB", "value": "LOCALHOST:5432"}]}, [5432]),  # any case
+        ({"env": [{"name": "DB", "value": "tcp://LocalHost:5432"}]}, [5432]),
+        ({"env": [{"name": "HOST", "value": "::1"}, {"name": "DB_PORT", "value": "5432"}]}, [5432]),
+        ({"env": [{"name": "HOST", "value": " [::1] "}, {"name": "DB_PORT", "value": "5432"}]}, [5432]),
+        ({"env": [{"name": "HOST", "value": "::10"}, {"name": "DB_PORT", "value": "5432"}]}, []),
+        # IGNORECASE takes the long s for an s: the host alone is found, as before the
+        # substring test that skips ASCII text without a local host.
+        ({"env": [{"name": "HOST", "value": "localho\u017ft"}, {"name": "DB_PORT", "value": "5432"}]}, [5432]),
+        ({"env": [{"name": "HOST", "value": "caf\u00e9"}, {"name": "DB_PORT", "value": "5432"}]}, []),
+        ({"args": ["--upstream=http://127.0.0.1:8080", "--x=héllo"]}, [8080]),
+    ],
+)
+def test_local_connections_case_and_unicode(spec, ports):
+    assert [port for port, _ in local_connections(container(**spec))] == ports
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="-tcpTCP:=,.0123456789portaddrbindlisten xX\u212a", max_size=20), st.sampled_from(["", "5432", ":80"]))
+def test_words_that_are_no_flag_and_no_tcp_address_give_no_port(word, following):
+    """listening_ports skips such words without trying _flag_ports' patterns on them."""
+    if not word.startswith("-") and "tcp:" not in word:
+        assert list(_flag_ports(word, following)) == []

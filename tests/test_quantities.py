@@ -88,3 +88,12 @@ def test_comparisons_are_exact():
     assert parse_quantity("1Gi") > parse_quantity("1G")
     assert parse_quantity("1000m") == parse_quantity("1")
     assert parse_quantity("0.1") + parse_quantity("0.2") == parse_quantity("300m")
+
+
+def test_short_strings_are_parsed_once_and_long_ones_still_parse():
+    assert parse_quantity("256Mi") is parse_quantity("256Mi")  # the memo's answer, shared
+    assert parse_quantity("256Mi") == 256 * 1024**2
+    long = "0" * 100 + "1.5Gi"
+    assert parse_quantity(long) == Fraction(3, 2) * 1024**3
+    assert parse_quantity("x" * 100) is None
+    assert parse_quantity(True) is None and parse_quantity(1) == 1  # equal keys, not memoised together

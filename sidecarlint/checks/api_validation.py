@@ -224,8 +224,11 @@ def probe_port_unknown(pod: PodView, params: Mapping, context: CheckContext) -> 
     for container in pod.containers:
         if container.role in (Role.INIT, Role.EPHEMERAL):  # the API forbids probes and hooks on these
             continue
+        named = list(_named_ports(container))
+        if not named:
+            continue  # the usual case: probes and hooks name no port
         names = {port.get("name") for _, port in container.list_of("ports") if isinstance(port.get("name"), str)}
-        for field, handler, port, path in _named_ports(container):
+        for field, handler, port, path in named:
             if port in names:
                 continue
             owner = next(

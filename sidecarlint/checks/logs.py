@@ -81,9 +81,24 @@ def _is_operator(word: str) -> bool:
     return bool(word) and set(word) <= _SHELL_OPERATORS
 
 
+def _may_name_tail(command_line: list[str]) -> bool:
+    """Whether some shell word of the command line can be `tail` (or end in `/tail`).
+
+    Splitting only cuts an item into words; only quotes and backslashes, which the shell
+    removes, can join letters that are apart in the item (`t'ai'l`). An item that holds
+    none of them and not `tail` either cannot give such a word.
+    """
+    return any("tail" in item or "'" in item or '"' in item or "\\" in item for item in command_line)
+
+
 def tailed_files(command_line: list[str]) -> list[str] | None:
     """The files a `tail -f`/`tail -F`/`tail --follow` in the command follows, else None."""
-    words = _words(command_line)
+    if not _may_name_tail(command_line):
+        return None  # the cheap test spares shlex
+    return _tailed_files(_words(command_line))
+
+
+def _tailed_files(words: list[str]) -> list[str] | None:
     following, files, index = False, [], 0
     while index < len(words):
         if posixpath.basename(words[index]) != "tail":
@@ -130,7 +145,10 @@ def _parse_tail(words: list[str], index: int) -> tuple[bool, list[str], int]:
 
 def fluent_bit_tail_paths(command_line: list[str]) -> list[str]:
     """`path=` properties of Fluent Bit `-i tail` inputs given on the command line."""
-    words = _words(command_line)
+    return _fluent_bit_tail_paths(_words(command_line))
+
+
+def _fluent_bit_tail_paths(words: list[str]) -> list[str]:
     paths, in_tail, index = [], False, 0
     while index < len(words):
         word = words[index]
@@ -158,10 +176,11 @@ def log_shipper(container: Container, pod: PodView) -> Shipper | None:
         return None
     catalogued = container.sidecar is not None and container.sidecar.kind == "log-shipper"
     command_line = container.command_line
-    tailed = tailed_files(command_line)
     if catalogued:
-        paths = [p for p in fluent_bit_tail_paths(command_line) + (tailed or []) if _is_log_path(p)]
+        words = _words(command_line)
+        paths = [p for p in _fluent_bit_tail_paths(words) + (_tailed_files(words) or []) if _is_log_path(p)]
         return Shipper(container, container.sidecar.name, tuple(paths))
+    tailed = tailed_files(command_line)
     if tailed is None or container is pod.primary:
         return None  # not a tail; or the pod's app itself, which tails as a way of idling
     logs = [p for p in tailed if not p.startswith(NOT_LOG_FILES) and p != "/dev/null"]
@@ -174,18 +193,25 @@ def _is_log_path(path: str) -> bool:
     return path.startswith("/") and not path.startswith(NOT_LOG_FILES)
 
 
-def shippers_beside_an_app(pod: PodView) -> Iterator[Shipper]:
-    """Log shippers that run beside an app container, node-level agents left out."""
+def shippers_beside_an_app(pod: PodView) -> list[Shipper]:
+    """Log shippers that run beside an app container, node-level agents left out.
+
+    Found once per pod view and shared by the log-shipper rules: do not change the list.
+    """
+    return pod.derived(_find_shippers_beside_an_app)
+
+
+def _find_shippers_beside_an_app(pod: PodView) -> list[Shipper]:
     shippers = [s for s in (log_shipper(c, pod) for c in pod.containers) if s is not None]
+    if not shippers:
+        return shippers
     shipping = {id(s.container) for s in shippers}
     apps = [c for c in pod.with_role(Role.APP) if id(c) not in shipping]
     if not apps:
-        return  # a lone agent (a DaemonSet's Fluent Bit) has no app beside it
+        return []  # a lone agent (a DaemonSet's Fluent Bit) has no app beside it
     host_paths = {name for name, volume in _volumes(pod).items() if "hostPath" in volume}
-    for shipper in shippers:
-        if any(m.volume in host_paths for m in mounts(shipper.container)):
-            continue  # reads the node's files: the node-agent pattern, not a sidecar's
-        yield shipper
+    # A shipper that mounts a hostPath reads the node's files: the node-agent pattern, not a sidecar's.
+    return [s for s in shippers if not any(m.volume in host_paths for m in mounts(s.container))]
 
 
 def _volumes(pod: PodView) -> dict[str, Mapping]:

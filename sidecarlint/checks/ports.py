@@ -46,6 +46,8 @@ def _protocol(port: Mapping) -> str:
 
 @check("port-conflict")
 def port_conflict(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    if sum(c.role is not Role.EPHEMERAL for c in pod.containers) < 2:
+        return  # a clash takes two containers
     seen: list[tuple[Container, tuple, str, tuple]] = []  # container, key, field, path
     for container in pod.containers:
         if container.role is Role.EPHEMERAL:  # the API forbids ports on ephemeral containers

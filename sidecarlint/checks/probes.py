@@ -33,6 +33,9 @@ def _declared(container: Container, tcp_only: bool) -> dict[int, int]:
 @check("probe-port-owner")
 def probe_port_owner(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     running = pod.with_role(*LONG_RUNNING)
+    if len(running) < 2:
+        return  # no other container whose port a probe could be aimed at
+    tcp_ports = {id(c): _declared(c, tcp_only=True) for c in running}  # each container's once
     for container in running:
         own = _declared(container, tcp_only=False)
         for probe_field, probe in container.probes.items():
@@ -47,9 +50,9 @@ def probe_port_owner(pod: PodView, params: Mapping, context: CheckContext) -> It
                 if isinstance(host, str) and host:
                     continue  # aimed at another address, not at this pod
                 owners = [
-                    (other, _declared(other, tcp_only=True)[port])
+                    (other, tcp_ports[id(other)][port])
                     for other in running
-                    if other is not container and port in _declared(other, tcp_only=True)
+                    if other is not container and port in tcp_ports[id(other)]
                 ]
                 path = action.get("path")
                 if isinstance(path, str) and path.startswith(ISTIO_PROBE_REWRITE):

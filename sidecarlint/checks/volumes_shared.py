@@ -76,6 +76,8 @@ def shared_volume_size(pod: PodView, params: Mapping, context: CheckContext) -> 
 
 @check("volume-mounted")
 def volume_mounted(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
+    if not pod.volumes:
+        return  # no volume that nobody could mount
     used: dict[str, Container] = {}  # mounted name -> the first container that mounts it
     for container in pod.containers:
         for key in ("volumeMounts", "volumeDevices"):

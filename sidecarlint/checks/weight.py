@@ -69,8 +69,11 @@ def sidecar_weight(pod: PodView, params: Mapping, context: CheckContext) -> Iter
         return
     heavier = []
     for resource, word in RESOURCES:
-        helper_side, app_side = _side(helpers, resource), _side(apps, resource)
-        if helper_side is None or app_side is None or helper_side[0] <= app_side[0]:
+        helper_side = _side(helpers, resource)
+        if helper_side is None:
+            continue  # the apps' side is not needed
+        app_side = _side(apps, resource)
+        if app_side is None or helper_side[0] <= app_side[0]:
             continue
         heavier.append(
             f"{word} {show(helper_side[0], resource)} ({helper_side[1]}) against "
