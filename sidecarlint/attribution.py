@@ -14,6 +14,7 @@ order, while the document's data and nodes are alive. See docs/rendering.md.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -339,16 +340,23 @@ def helm_bases(source) -> list[Path]:
     return [*bases, Path(".")] if Path(".") not in bases else bases
 
 
-def template_file(source_path: str, bases: list[Path]) -> Path | None:
+def template_file(source_path: str, bases) -> Path | None:
     """The template a `# Source:` names. Helm writes the chart's name, then the path inside
     the chart (`shop/templates/x.yaml`); a base that is that chart (its Chart.yaml has that
     name) holds `templates/x.yaml`, any other base may hold `shop/templates/x.yaml`."""
+    return _template_file(source_path, tuple(bases))
+
+
+# Files do not change during a run, and rendered streams committed to a repository (whose
+# templates are elsewhere, or gone) name the same few templates again and again.
+@functools.lru_cache(maxsize=1024)
+def _template_file(source_path: str, bases: tuple[Path, ...]) -> Path | None:
     parts = Path(source_path).parts
     if not parts or Path(source_path).is_absolute() or ".." in parts:
         return None  # only paths inside a chart: a stream must not lead the linter elsewhere
     for base in bases:
-        chart = read_yaml_file(base / "Chart.yaml")
-        if isinstance(chart, Mapping) and chart.get("name") == parts[0] and len(parts) > 1:
+        chart = _chart_name(base)
+        if chart == parts[0] and len(parts) > 1:
             candidate = base.joinpath(*parts[1:])
             if candidate.is_file():
                 return candidate
@@ -356,6 +364,12 @@ def template_file(source_path: str, bases: list[Path]) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_name(directory: Path) -> Any:
+    chart = read_yaml_file(directory / "Chart.yaml")
+    return chart.get("name") if isinstance(chart, Mapping) else None
 
 
 class HelmAttributor:

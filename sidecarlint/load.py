@@ -136,7 +136,6 @@ MAX_DEPTH = 200
 # Anything else is composed by `_compose_guarded`, from the same parser's events, with its
 # own stack and the limits.
 _C_COMPOSER_MAX_DOCUMENT_CHARS = MAX_NODES // 2
-_RARE_LINE_BREAK = re.compile("[\r\x85\u2028\u2029]")
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -325,7 +324,17 @@ def _may_nest_deeper_than(text: str, depth: int) -> bool:
     sequence under a mapping key may share the key's column), and it starts within the
     line's leading run of spaces and indicators (`- - - a`, `? - b`).
     """
-    flow = text.count("[") + text.count("{") - text.count("[]") - text.count("{}")
+    # Counting the empty `[]` and `{}` takes two more passes; they are counted only when
+    # the bound without them says the text might nest too deep (fewer collections that can
+    # nest never make that more likely).
+    flow = text.count("[") + text.count("{")
+    if not _may_nest_with(text, depth, flow):
+        return False
+    empty = text.count("[]") + text.count("{}")
+    return empty == 0 or _may_nest_with(text, depth, flow - empty)
+
+
+def _may_nest_with(text: str, depth: int, flow: int) -> bool:
     room = depth - 2 * flow - 2
     if room < 0:
         return True
@@ -333,7 +342,8 @@ def _may_nest_deeper_than(text: str, depth: int) -> bool:
     # with one character is several times faster than `^` in MULTILINE mode). YAML 1.1 also
     # breaks lines at CR alone, NEL and the Unicode separators, which few files hold.
     run = "[ \t?:-]{%d}" % (room // 2 + 1)
-    breaks = "\n" if _RARE_LINE_BREAK.search(text) is None else "[\n\r\x85\u2028\u2029]"
+    rare = "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text  # each a fast scan
+    breaks = "[\n\r\x85\u2028\u2029]" if rare else "\n"
     return re.match(run, text) is not None or re.search(breaks + run, text) is not None
 
 
