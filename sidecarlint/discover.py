@@ -18,6 +18,7 @@ A directory holding a kustomization or a Helm chart is rendered, not walked file
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import sys
@@ -118,9 +119,16 @@ def _kind_of(mode: int) -> str:
 
 
 def _read_at_most(stream: BinaryIO, limit: int | None, size: int | None) -> bytes:
+    """At most `limit` bytes, or FileTooLargeError. `size`, a regular file's size, is what
+    to ask for first: asking for `limit` would make room for 10 MiB on every read."""
     if limit is None:
         return stream.read()
-    data = stream.read(limit + 1)
+    if size is not None and size < limit:
+        data = stream.read(size + 1)  # one byte more than its size: did it grow since?
+        if len(data) > size:
+            data += stream.read(limit - size)
+    else:
+        data = stream.read(limit + 1)
     if len(data) > limit:
         raise FileTooLargeError(errno.EFBIG, _too_large(limit, size))
     return data
@@ -168,6 +176,7 @@ def discover(
     missing = [path for path in paths if path != STDIN and not os.path.lexists(path)]
     if missing:
         raise MissingPathError(f"{missing[0]}: no such file or directory")
+    _real_directory.cache_clear()  # links may have changed since an earlier run in this process
     renderers = render_roots.Renderers.installed()
     entries: list = []
     for path in paths:
@@ -179,11 +188,25 @@ def discover(
     seen: set[str] = set()
     sources: list[Source] = []
     for source in render_roots.resolve(entries, renderers, helm_values, make_source):
-        key = os.path.realpath(source.path) if source.path is not None else STDIN
+        key = real_path(source.path) if source.path is not None else STDIN
         if key not in seen:
             seen.add(key)
             sources.append(source)
     return sources
+
+
+def real_path(path: str) -> str:
+    """`os.path.realpath(path)`, with each directory resolved once: realpath looks at every
+    component of every path, and a walk meets thousands of files in a few directories."""
+    directory, name = os.path.split(path)
+    if name in ("", os.curdir, os.pardir) or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(_real_directory(directory or os.curdir), name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_directory(directory: str) -> str:
+    return os.path.realpath(directory)
 
 
 def _expand(path: str, max_file_size: int | None, renderers, stdin_filename: str | None) -> Iterator:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sidecarlint.attribution import KUSTOMIZATION_FILES, find_kustomization, read_yaml_file
+from sidecarlint.discover import real_path
 from sidecarlint.rendering import Renderer, RenderSpec, helm_renderer, kustomize_renderer
 
 CHART_FILE = "Chart.yaml"
@@ -161,7 +162,7 @@ def _strings(value: Any) -> list[str]:
 
 
 def _real(path: str) -> str:
-    return os.path.realpath(path)
+    return real_path(path)
 
 
 def _under_any(path: str, directories: list[str]) -> bool:

@@ -456,9 +456,10 @@ def test_node_limit_stops_the_file_and_keeps_what_came_before(linter, monkeypatc
 
 
 def test_a_file_of_many_documents_is_linted_in_the_memory_of_one(linter, tmp_path):
-    """Each document is let go once linted: memory grows with the file's text (its bytes and
-    their decoded copy), not with its nodes, which took some 70 bytes a byte of YAML when a
-    file's documents were all kept until the end."""
+    """Each document is let go once linted: memory grows with the file's text (its bytes, the
+    decoded text, the UTF-8 copy libyaml parses and the ASCII copy the character check
+    makes: four bytes a byte), not with its nodes, which took some 70 bytes a byte of YAML
+    when a file's documents were all kept until the end."""
     document = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
     small, large = tmp_path / "small.yaml", tmp_path / "large.yaml"
     small.write_text(document * 1_000)
@@ -476,7 +477,7 @@ def test_a_file_of_many_documents_is_linted_in_the_memory_of_one(linter, tmp_pat
     peak(small)  # imports and first-use caches are not the file's
     growth = peak(large) - peak(small)
     extra_text = large.stat().st_size - small.stat().st_size
-    assert growth < 3 * extra_text, f"{growth:,} bytes more for {extra_text:,} bytes more YAML"
+    assert growth < 6 * extra_text, f"{growth:,} bytes more for {extra_text:,} bytes more YAML"
 
 
 def test_node_limit_counts_the_copies_aliases_make(monkeypatch):
@@ -1025,3 +1026,23 @@ def test_read_source_turns_every_os_error_into_a_problem(monkeypatch):
         assert list(documents) == []
         (problem,) = loaded.problems
         assert problem.kind == "unreadable" and problem.message.startswith("cannot read the file: ")
+
+
+def test_real_path_agrees_with_realpath(tmp_path, monkeypatch):
+    """discover.real_path resolves each directory once; it must name the same file as
+    os.path.realpath through links to files and directories, dots, and relative paths."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "sub" / "a.yaml").write_text("a: 1\n")
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    (real / "sub" / "link.yaml").symlink_to(real / "sub" / "a.yaml")
+    (real / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    monkeypatch.chdir(tmp_path)
+    paths = [
+        "real/sub/a.yaml", "linked/sub/a.yaml", "linked/sub/link.yaml", "real/sub/../sub/a.yaml",
+        "linked/sub/..", "real/dangling.yaml", "./linked//sub/a.yaml", "a-missing-file.yaml",
+        str(tmp_path / "linked" / "sub" / "a.yaml"), "real/sub/", ".",
+    ]
+    discover_module._real_directory.cache_clear()
+    for path in paths:
+        assert discover_module.real_path(path) == os.path.realpath(path), path
