@@ -350,15 +350,37 @@ def _may_nest_with(text: str, depth: int, flow: int) -> bool:
 def _compose_in_c(text: str) -> bool:
     """Whether libyaml's composer may read `text`: none of its documents can nest deeper
     than MAX_DEPTH or hold more than MAX_NODES nodes. The whole text is tried first; when
-    it might be too much, each document (text between `---` lines; a document cannot span
-    one, libyaml stops there with an error) is tried alone."""
-    if len(text) <= _C_COMPOSER_MAX_DOCUMENT_CHARS and not _may_nest_deeper_than(text, MAX_DEPTH):
-        return True
-    starts = [0, *(match.start() for match in _DOCUMENT_START.finditer(text)), len(text)]
-    return all(
-        end - start <= _C_COMPOSER_MAX_DOCUMENT_CHARS and not _may_nest_deeper_than(text[start:end], MAX_DEPTH)
-        for start, end in zip(starts, starts[1:])
-    )
+    it might nest too deep, each document (text between `---` lines; a document cannot
+    span one, libyaml stops there with an error) is tried alone."""
+    limit = _C_COMPOSER_MAX_DOCUMENT_CHARS
+    nests = _may_nest_deeper_than(text, MAX_DEPTH)
+    if not nests:
+        return len(text) <= limit or _documents_no_longer_than(text, limit)
+    start = 0
+    for match in _DOCUMENT_START.finditer(text):
+        if not _shallow_and_short(text, start, match.start(), limit):
+            return False
+        start = match.start()
+    return _shallow_and_short(text, start, len(text), limit)
+
+
+def _shallow_and_short(text: str, start: int, end: int, limit: int) -> bool:
+    return end - start <= limit and not _may_nest_deeper_than(text[start:end], MAX_DEPTH)
+
+
+def _documents_no_longer_than(text: str, limit: int) -> bool:
+    """A cheap test, never wrong when it says yes: every stretch of `limit // 2` characters,
+    taken one after the other, holds the start of a document marker. Then no two markers
+    are further than `limit` apart (a longer document would hold a whole stretch), whatever
+    the number of documents."""
+    window = limit // 2
+    for start in range(0, len(text) - window + 1, window):
+        # Searched a little past the window's end, so that `---` at its very end is a
+        # marker only if what follows it makes it one.
+        match = _DOCUMENT_START.search(text, start, start + window + 4)
+        if match is None or match.start() >= start + window:
+            return False
+    return True
 
 
 def _compose_guarded(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:

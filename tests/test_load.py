@@ -252,3 +252,17 @@ def test_the_scans_before_parsing_agree_with_their_definitions(text, depth):
     line_start = "(?:\\A|(?<=[\\n\\r\\x85\\u2028\\u2029]))"
     expected = room < 0 or re.search(line_start + "[ \t?:-]{%d}" % (room // 2 + 1), text) is not None
     assert load._may_nest_deeper_than(text, depth) == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(st.sampled_from(["---\n", "--- a\n", "---x\n", "a\n", "\n", "-", "--", " ---\n", "---"]), max_size=60).map("".join),
+    st.integers(4, 40),
+)
+def test_the_document_length_test_never_lets_a_long_document_through(text, limit):
+    """libyaml composes a whole document before its nodes can be counted: the quick test
+    that every document is short may say no when it is not sure, never yes wrongly."""
+    starts = [0, *(match.start() for match in load._DOCUMENT_START.finditer(text)), len(text)]
+    longest = max(end - start for start, end in zip(starts, starts[1:]))
+    if load._documents_no_longer_than(text, limit):
+        assert longest <= limit
