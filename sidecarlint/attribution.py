@@ -26,6 +26,8 @@ import yaml
 
 from sidecarlint.positions import Span
 
+_RARE_LINE_BREAKS = ("\r", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # str.splitlines's too
+_SOURCE_LINES = re.compile(r"^# Source: (?P<path>\S.*?)\s*$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (?P<path>\S.*?)\s*$")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -47,11 +49,18 @@ def helm_sources(text: str) -> list[tuple[int, str]]:
     """`(line, path)` of every `# Source:` comment, 1-based lines, in order."""
     if "# Source: " not in text:
         return []
-    return [
-        (number, match["path"])
-        for number, line in enumerate(text.splitlines(), start=1)
-        if (match := _SOURCE.match(line))
-    ]
+    if any(mark in text for mark in _RARE_LINE_BREAKS):  # line numbers as YAML counts them
+        return [
+            (number, match["path"])
+            for number, line in enumerate(text.splitlines(), start=1)
+            if (match := _SOURCE.match(line))
+        ]
+    found, line, counted = [], 1, 0
+    for match in _SOURCE_LINES.finditer(text):  # a file of a thousand lines holds a few
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        found.append((line, match["path"]))
+    return found
 
 
 def source_for_document(sources: list[tuple[int, str]], start_line: int, previous_end_line: int) -> str | None:
@@ -344,30 +353,40 @@ def template_file(source_path: str, bases) -> Path | None:
     """The template a `# Source:` names. Helm writes the chart's name, then the path inside
     the chart (`shop/templates/x.yaml`); a base that is that chart (its Chart.yaml has that
     name) holds `templates/x.yaml`, any other base may hold `shop/templates/x.yaml`."""
-    return _template_file(source_path, tuple(bases))
+    return _template_file(source_path, tuple(bases), os.getcwd())
 
 
 # Files do not change during a run, and rendered streams committed to a repository (whose
-# templates are elsewhere, or gone) name the same few templates again and again.
+# templates are elsewhere, or gone) name the same few templates again and again. The
+# working directory is part of each key: a base may be relative (`.`).
 @functools.lru_cache(maxsize=1024)
-def _template_file(source_path: str, bases: tuple[Path, ...]) -> Path | None:
+def _template_file(source_path: str, bases: tuple[Path, ...], cwd: str) -> Path | None:
     parts = Path(source_path).parts
     if not parts or Path(source_path).is_absolute() or ".." in parts:
         return None  # only paths inside a chart: a stream must not lead the linter elsewhere
     for base in bases:
-        chart = _chart_name(base)
+        chart = _chart_name(base, cwd)
         if chart == parts[0] and len(parts) > 1:
             candidate = base.joinpath(*parts[1:])
             if candidate.is_file():
                 return candidate
-        candidate = base / source_path
-        if candidate.is_file():
-            return candidate
+        if parts[0] in _entries(base, cwd):  # one listing a directory, not a stat a template
+            candidate = base / source_path
+            if candidate.is_file():
+                return candidate
     return None
 
 
 @functools.lru_cache(maxsize=256)
-def _chart_name(directory: Path) -> Any:
+def _entries(directory: Path, cwd: str) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(directory))
+    except OSError:
+        return frozenset()
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_name(directory: Path, cwd: str) -> Any:
     chart = read_yaml_file(directory / "Chart.yaml")
     return chart.get("name") if isinstance(chart, Mapping) else None
 

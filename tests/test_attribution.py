@@ -6,8 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sidecarlint.attribution import (
+    helm_sources,
     KustomizeAttributor,
     attribute,
     helm_origins,
@@ -132,3 +135,17 @@ def test_helm_position_searches_the_document_of_the_objects_kind():
 def test_a_source_comment_cannot_lead_outside_the_chart(tmp_path, source):
     (tmp_path / "x.yaml").write_text("kind: Pod\n")
     assert template_file(source, [tmp_path / "chart"]) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["# Source: shop/templates/a.yaml", "# Source: b c.yaml  ", "# Source: ", "kind: Pod",
+                                 "  # Source: x.yaml", "---", "", "\r", "\u2028", "# Source: x\r"]), max_size=30).map("\n".join))
+def test_source_comments_are_found_on_the_lines_yaml_counts(text):
+    """`helm_sources` searches the whole text at once; it must give the lines and paths
+    that reading the text line by line gives, with YAML's line breaks."""
+    from sidecarlint.attribution import _SOURCE
+
+    expected = [
+        (number, match["path"]) for number, line in enumerate(text.splitlines(), start=1) if (match := _SOURCE.match(line))
+    ]
+    assert helm_sources(text) == expected
