@@ -50,7 +50,17 @@ STAGES = (
     ("findings: positions (positions.span_of)", "span_of", "sidecarlint/positions.py"),
     ("findings: sort", "Finding.sort_key", "sidecarlint/findings.py"),
     ("report (reporters/)", "Reporter.write", "sidecarlint/reporters/__init__.py"),
+    ("report (reporters/)", "format_finding", "sidecarlint/reporters/text.py"),
+    # Text output streams: the reporter's loop drives the linting, so the engine loop is the
+    # frame inside it, and only the formatting of a line counts as reporting.
     ("engine loop (engine.py)", "Linter.lint_sources", "sidecarlint/engine.py"),
+    ("engine loop (engine.py)", "Linter.results", "sidecarlint/engine.py"),
+    ("scans before parsing (characters, nesting, document length)", "_not_yaml_text", "sidecarlint/load.py"),
+    ("scans before parsing (characters, nesting, document length)", "_compose_in_c", "sidecarlint/load.py"),
+    ("suppression comments", "comment_directives", "sidecarlint/suppressions.py"),
+    ("rendered output: attribution", "attributor_for", "sidecarlint/attribution.py"),
+    ("rendered output: attribution", "HelmAttributor.attribute", "sidecarlint/attribution.py"),
+    ("rendered output: attribution", "KustomizeAttributor.attribute", "sidecarlint/attribution.py"),
 )
 CHECKS_DIR = "sidecarlint/checks/"
 # A check's generator runs under `Check.run` when first called, under the engine when resumed.
