@@ -1,11 +1,12 @@
 """Rendered Helm and Kustomize output through the command line: findings at the files a
 person edits, every file linted once, and a note or a finding when rendering cannot happen.
 
-`tests/data/helm/rendered.yaml` is written by hand in the format `helm template` prints
-(`---`, then `# Source: <chart>/templates/<file>`, then the document): helm is not
-installed where these tests were written, so it is not captured output. The chart-directory
-tests put a stand-in `helm` on PATH that prints that file. The Kustomize tests run the real
-`kubectl kustomize` (or `kustomize build`) and are skipped, saying so, without one.
+`tests/data/helm/rendered.yaml` is what `helm template shop` (helm v3.17.3) prints in
+`tests/data/helm`, captured; where helm is installed, a test renders the chart again and
+checks that the capture is still what helm prints, and another lints the chart through the
+real helm. The other chart-directory tests put a stand-in `helm` on PATH that prints the
+capture and records its arguments. The Kustomize tests run the real `kubectl kustomize`
+(or `kustomize build`). Tests that need a renderer are skipped, saying so, without one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sidecarlint.parallel import MIN_FILES_FOR_POOL
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
+needs_helm = pytest.mark.skipif(rendering.helm_renderer() is None, reason="helm is not installed, so no chart renders")
 needs_kustomize = pytest.mark.skipif(
     rendering.kustomize_renderer() is None, reason="neither kubectl nor kustomize is installed, so nothing renders"
 )
@@ -158,7 +160,7 @@ def test_a_chart_without_helm_is_one_note_and_no_template_is_read(chart, monkeyp
 
 @pytest.fixture
 def fake_helm(tmp_path, monkeypatch) -> Path:
-    """A stand-in for helm on PATH: prints the hand-written stream, records its arguments,
+    """A stand-in for helm on PATH: prints the captured stream, records its arguments,
     and fails as helm does when the chart's Chart.yaml is not valid."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -189,6 +191,23 @@ def test_a_chart_is_rendered_with_helm_and_attributed_through_source(chart, fake
     )
     command, directory, *values = json.loads(fake_helm.read_text())
     assert (command, Path(directory).resolve(), values) == ("template", chart.resolve(), ["--values", str(chart.parent / "prod.yaml")])
+
+
+@needs_helm
+def test_the_captured_stream_is_what_helm_renders():
+    completed = subprocess.run(
+        [shutil.which("helm"), "template", "shop"], cwd=DATA / "helm", capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == (DATA / "helm" / "rendered.yaml").read_text(encoding="utf-8")
+
+
+@needs_helm
+def test_a_chart_is_rendered_with_the_real_helm(chart, capsys):
+    assert main(["--format", "json", "--no-config", "."]) == 1
+    assert sorted(json_findings(capsys)) == sorted(
+        (rule, path, line, column, ("shop", rendered[1])) for rule, path, line, column, rendered in HELM_FINDINGS
+    )
 
 
 def test_a_chart_that_does_not_render_is_a_finding(chart, fake_helm, capsys):
