@@ -94,10 +94,11 @@ class Linter:
         for rule in rules:
             by_scope[rule.check.scope].append(rule)
         directives = list(loaded.suppressions)
-        comments = [d for d in directives if d.how in ("comment", "file comment")]
+        comments = suppressions.Comments(directives)
         findings: list[Finding] = []
         suppressed: list[Suppressed] = []
         container_lines: dict[tuple, int] = {}  # of the containers load problems are in
+        problems_seen = 0  # a document's problems are noted while it is built, before it comes
         for document in documents:
             silenced_before = len(suppressed)
             found = [f for rule in by_scope["document"] for f in self._run(rule, document, document.source, document, None)]
@@ -109,7 +110,8 @@ class Linter:
                     attributor, document, found, suppressed[silenced_before:]
                 )
             findings.extend(found)
-            container_lines.update(_problem_container_lines(loaded.problems, document))
+            container_lines.update(_problem_container_lines(loaded.problems[problems_seen:], document))
+            problems_seen = len(loaded.problems)
         found = [f for rule in by_scope["file"] for f in self._run(rule, loaded, loaded.source, None, None)]
         findings.extend(
             _apply_comments(comments, found, suppressed, lambda f: container_lines.get((f.document, f.field_path)))
@@ -159,15 +161,16 @@ class Linter:
                 yield _finding(rule, violation, source, document, ref)
 
 
-def _apply_comments(comments, findings: list[Finding], suppressed: list[Suppressed], container_line) -> list[Finding]:
+def _apply_comments(
+    comments: suppressions.Comments, findings: list[Finding], suppressed: list[Suppressed], container_line
+) -> list[Finding]:
     """The findings that no `# sidecarlint: ignore` comment silences; the others go to
     `suppressed`. `container_line(finding)` is the first line of the finding's container."""
     if not comments:
         return findings
     kept = []
     for finding in findings:
-        line = container_line(finding)
-        hit = next((c for c in comments if suppressions.matches_comment(c, finding, line)), None)
+        hit = comments.covering(finding, container_line(finding))
         if hit is None:
             kept.append(finding)
         else:

@@ -95,17 +95,35 @@ def container_path(field_path: tuple) -> tuple | None:
     return None
 
 
-def matches_comment(suppression: Suppression, finding: Finding, container_line: int | None) -> bool:
-    if finding.rule not in suppression.rules:
-        return False
-    if suppression.how == "file comment":
-        return True
-    if suppression.how != "comment":
-        return False
-    line = suppression.span.line
-    if finding.line in (line, line + 1):
-        return True
-    return container_line is not None and container_line in (line, line + 1)
+class Comments:
+    """A file's suppression comments, found for a finding without looking at each of them:
+    a comment covers its own line and the next (where a finding or its container's first
+    line may be), an `ignore-file` comment the whole file. When several cover a finding,
+    the first in the file counts, as it is the one the audit marks used. A file may hold
+    many comments and many findings; this keeps their pairing linear."""
+
+    def __init__(self, directives: Iterable[Suppression]):
+        self._whole_file: dict[str, tuple[int, Suppression]] = {}  # rule -> the first
+        self._by_line: dict[int, list[tuple[int, Suppression]]] = {}  # at most two a line
+        for order, directive in enumerate(directives):
+            if directive.how == "file comment":
+                for rule in directive.rules:
+                    self._whole_file.setdefault(rule, (order, directive))
+            elif directive.how == "comment":
+                for line in (directive.span.line, directive.span.line + 1):
+                    self._by_line.setdefault(line, []).append((order, directive))
+
+    def __bool__(self) -> bool:
+        return bool(self._whole_file or self._by_line)
+
+    def covering(self, finding: Finding, container_line: int | None) -> Suppression | None:
+        candidates = list(self._by_line.get(finding.line, ()))
+        if container_line is not None:
+            candidates += self._by_line.get(container_line, ())
+        if finding.rule in self._whole_file:
+            candidates.append(self._whole_file[finding.rule])
+        hits = [(order, directive) for order, directive in candidates if finding.rule in directive.rules]
+        return min(hits, key=lambda hit: hit[0])[1] if hits else None
 
 
 def problems(

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sidecarlint import discover as discover_module
 from sidecarlint import load
@@ -1046,3 +1048,47 @@ def test_real_path_agrees_with_realpath(tmp_path, monkeypatch):
     discover_module._real_directory.cache_clear()
     for path in paths:
         assert discover_module.real_path(path) == os.path.realpath(path), path
+
+
+def test_each_load_problem_is_looked_at_once(linter, monkeypatch):
+    """A file of many documents, each with a key given twice: the engine notes the line of
+    the container of each problem while its document is at hand, looking at each problem
+    once, not at every earlier problem again for every document (which takes time in the
+    square of the number of documents)."""
+    from sidecarlint import engine
+
+    looked_at = []
+    original = engine._problem_container_lines
+    monkeypatch.setattr(
+        engine, "_problem_container_lines", lambda problems, document: looked_at.append(len(problems)) or original(problems, document)
+    )
+    text = "---\n".join(["kind: ConfigMap\nkind: ConfigMap\n"] * 2_000)
+    loaded, documents = load.stream_text(text, "many.yaml")
+    findings = linter.lint_documents(loaded, documents).findings
+    assert set(rules_of(findings)) == {"duplicate-key"} and len(findings) == 2_000
+    assert sum(looked_at) == 2_000
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["comment", "file comment", "misplaced ignore-file", "annotation"]),
+                       st.integers(1, 8), st.lists(st.sampled_from(["a", "b", "c"]), max_size=2)), max_size=12),
+    st.sampled_from(["a", "b", "c"]), st.integers(1, 9), st.none() | st.integers(1, 9),
+)
+def test_the_comment_index_finds_what_a_scan_of_every_comment_finds(written, rule, line, container_line):
+    """Which suppression comment silences a finding: its line or the one above, or the
+    same for the first line of its container, or an ignore-file comment; the first in the
+    file when several do. A file of many comments and findings must not pair each with each."""
+    from sidecarlint.suppressions import Comments, Suppression
+
+    directives = [Suppression(tuple(rules), "why", Span(at, 1, at, 2), how) for how, at, rules in written]
+
+    def covers(directive) -> bool:  # the definition, one comment at a time
+        if rule not in directive.rules or directive.how not in ("comment", "file comment"):
+            return False
+        near = (directive.span.line, directive.span.line + 1)
+        return directive.how == "file comment" or line in near or container_line in near
+
+    finding = Finding(rule, Severity.WARNING, "m", "f.yaml", Span(line, 1, line, 2))
+    expected = next((directive for directive in directives if covers(directive)), None)
+    assert Comments(directives).covering(finding, container_line) is expected
