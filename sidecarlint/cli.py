@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so that --help and --version stay instant.
     from sidecarlint.config import ConfigError
     from sidecarlint.discover import DEFAULT_MAX_FILE_SIZE, MissingPathError, discover, parse_size
-    from sidecarlint.parallel import lint_in_parallel, relax_garbage_collection
+    from sidecarlint.parallel import lint_in_parallel, relaxed_garbage_collection
     from sidecarlint.findings import Severity
     from sidecarlint.plugins import PluginError, default_registry
     from sidecarlint.results import Tally
@@ -198,21 +198,22 @@ def run(args: argparse.Namespace) -> int:
         sources = discover(
             _paths(args),
             max_file_size=max_file_size or DEFAULT_MAX_FILE_SIZE,
-            stdin_filename=args.stdin_filename, helm_values=_helm_values(args)
+            stdin_filename=args.stdin_filename,
+            helm_values=_helm_values(args),
         )
     except MissingPathError as error:
         raise UsageError(str(error)) from None
     sources = [source for source in sources if not _excluded(source, settings.config)]
 
-    relax_garbage_collection()
     tally = Tally()
     results = tally.through(lint_in_parallel(prepared.linter, recipe, sources, args.jobs))
-    try:
-        _write_report(reporter, results, tally, prepared.linter.rules, args, settings.fail_on)
-    except BrokenPipeError:  # `sidecarlint . | head`: the reader left; the exit code still counts
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        for _ in results:  # lint the rest, for the exit code
-            pass
+    with relaxed_garbage_collection():
+        try:
+            _write_report(reporter, results, tally, prepared.linter.rules, args, settings.fail_on)
+        except BrokenPipeError:  # `sidecarlint . | head`: the reader left; the exit code still counts
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            for _ in results:  # lint the rest, for the exit code
+                pass
 
     if tally.internal_error:
         return EXIT_USAGE

@@ -10,6 +10,7 @@ whatever `--jobs` is.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from collections.abc import Iterator, Sequence
@@ -56,11 +57,25 @@ def _pooled(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int
 
 def relax_garbage_collection() -> None:
     """Collect cycles less often while linting. Loading builds millions of small objects
-    that live until their file is done and hold no cycles, so the default thresholds make
-    the collector walk them again and again for nothing: some 5 % of a run. The objects
-    made at start-up (modules, rules, the catalogue) are frozen out of its walks."""
+    that live until their file is done and hold no cycles (a test checks that linting
+    leaves none), so the default thresholds make the collector walk them again and again
+    for nothing: some 5 % of a run. The objects made at start-up (modules, rules, the
+    catalogue) are frozen out of its walks."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+
+@contextlib.contextmanager
+def relaxed_garbage_collection() -> Iterator[None]:
+    """`relax_garbage_collection` for the time of a run, then the collector as it was (for
+    a program that calls `cli.main` and goes on)."""
+    thresholds = gc.get_threshold()
+    relax_garbage_collection()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 _worker_linter: Linter | None = None

@@ -58,3 +58,15 @@ def test_a_spawned_worker_builds_its_linter_from_the_recipe(monkeypatch):
     monkeypatch.setattr(gc, "set_threshold", lambda *thresholds: None)
     parallel._start_worker(Recipe(load_entry_points=False, config_path=None, select=["port-conflict"]))
     assert [rule.name for rule in parallel._worker_linter.rules] == ["port-conflict"]
+
+
+def test_a_run_gives_the_garbage_collector_back_as_it_was(tmp_path, monkeypatch, capsys):
+    import gc
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    main(["pod.yaml", "--jobs", "1"])
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() <= frozen
