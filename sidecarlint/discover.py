@@ -59,6 +59,7 @@ class Source:
     render: RenderSpec | None = None  # a kustomization or chart directory: read by rendering it
     note: tuple[str, str] | None = None  # (kind, message): a load problem known before reading
     stdin_name: str | None = None  # --stdin-filename: the path standard input stands for
+    data: bytes | None = None  # already read (standard input, before a process pool starts)
 
     @property
     def config_path(self) -> str | None:
@@ -70,6 +71,8 @@ class Source:
         RenderError for a directory whose renderer failed."""
         if self.error is not None:
             raise OSError(self.error)
+        if self.data is not None:
+            return self.data
         if self.render is not None:
             return self.render.render().encode("utf-8")
         if self.path is None:

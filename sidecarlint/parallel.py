@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from sidecarlint.discover import Source
 from sidecarlint.engine import Linter
@@ -46,6 +48,7 @@ def _pooled(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int
 
     global _worker_linter
     _worker_linter = linter  # a forked worker starts with it; a spawned one builds its own
+    sources = [_read_here_if_only_here(source) for source in sources]
     chunks = [list(sources[i : i + CHUNK_FILES]) for i in range(0, len(sources), CHUNK_FILES)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(recipe,)) as pool:
@@ -53,6 +56,27 @@ def _pooled(linter: Linter, recipe: Recipe, sources: Sequence[Source], jobs: int
                 yield from outcomes
     finally:
         _worker_linter = None
+
+
+def _read_here_if_only_here(source: Source) -> Source:
+    """Standard input, and a pipe named on the command line (`<(helm template ...)`), can
+    be read only by the process that was given them (a pool worker's standard input is
+    /dev/null): they are read before the pool starts, and the worker lints the bytes."""
+    if source.render is not None or source.walked or source.data is not None or source.error is not None:
+        return source
+    if source.path is not None and not _is_pipe(source.path):
+        return source
+    try:
+        return replace(source, data=source.read())
+    except OSError as error:  # the worker reports it, as it would have
+        return replace(source, error=error.strerror or str(error))
+
+
+def _is_pipe(path: str) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def relax_garbage_collection() -> None:

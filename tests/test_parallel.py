@@ -70,3 +70,19 @@ def test_a_run_gives_the_garbage_collector_back_as_it_was(tmp_path, monkeypatch,
     main(["pod.yaml", "--jobs", "1"])
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() <= frozen
+
+
+def test_standard_input_is_linted_when_a_pool_lints_the_rest(many_files, monkeypatch, capsys):
+    """A pool worker's standard input is /dev/null: `-` is read before the pool starts."""
+    import io
+    import sys
+
+    pod = (FIXTURES / "volume-mount-undefined" / "fail-deployment-mount-typo.yaml").read_bytes()
+    monkeypatch.chdir(many_files)
+    outputs = []
+    for jobs in ("1", "2"):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pod)))
+        assert main(["-", ".", "--jobs", jobs]) == 1
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert "<stdin>:" in outputs[1]
