@@ -795,7 +795,7 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
         # `collection` calls itself through its closure: a reference cycle, which only the
         # garbage collector would free, with the set of ids it holds. Linting runs with
         # the collector relaxed, so it is broken here, and freed at once.
-        del collection
+        collection = None  # type: ignore[assignment]
     if len(collections) != counts[1]:  # a collection was built twice: an anchor used again
         raise _NotPlain
     return data, counts[0]

@@ -85,7 +85,8 @@ def test_random_bytes_never_crash(linter, raw):
     check_findings(linter.lint_file(loaded).findings, raw.decode("latin-1"))
 
 
-def _shape(node, seen):
+def node_shape(node, seen):
+    """A node tree as comparable data: tags, marks, values, styles; aliases by order."""
     if id(node) in seen:
         return ("alias", seen[id(node)])
     seen[id(node)] = len(seen)
@@ -93,13 +94,13 @@ def _shape(node, seen):
     if isinstance(node, yaml.ScalarNode):
         return (*marks, node.value, node.style)
     if isinstance(node, yaml.SequenceNode):
-        return (*marks, node.flow_style, [_shape(item, seen) for item in node.value])
-    return (*marks, node.flow_style, [(_shape(k, seen), _shape(v, seen)) for k, v in node.value])
+        return (*marks, node.flow_style, [node_shape(item, seen) for item in node.value])
+    return (*marks, node.flow_style, [(node_shape(k, seen), node_shape(v, seen)) for k, v in node.value])
 
 
 def _compose(function):
     try:
-        return [_shape(root, {}) for root in function()]
+        return [node_shape(root, {}) for root in function()]
     except yaml.YAMLError as error:
         return type(error).__name__
 

@@ -301,16 +301,7 @@ def test_many_flow_collections_take_the_guarded_composer_and_read_the_same(linte
 
 
 def test_guarded_composer_builds_the_nodes_libyaml_builds():
-    def shape(node, seen):
-        if id(node) in seen:
-            return ("alias", seen[id(node)])
-        seen[id(node)] = len(seen)
-        marks = (node.tag, node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
-        if isinstance(node, yaml.ScalarNode):
-            return (*marks, node.value, node.style)
-        if isinstance(node, yaml.SequenceNode):
-            return (*marks, node.flow_style, [shape(item, seen) for item in node.value])
-        return (*marks, node.flow_style, [(shape(k, seen), shape(v, seen)) for k, v in node.value])
+    from tests.test_fuzz import node_shape as shape
 
     paths = sorted(ROOT.glob("fixtures/*/*.yaml")) + sorted(ROOT.glob("examples/*.yaml"))
     compared = 0
@@ -719,17 +710,22 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_run_goes_on(tree, capsys
     assert out[1].startswith("b-pod.yaml:10:17: error [volume-mount-undefined]")
 
 
+def scandir_fails(monkeypatch, suffix: str, error: OSError) -> None:
+    """Listing a directory whose path ends with `suffix` raises `error` (with that path)."""
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith(suffix):
+            raise type(error)(error.errno, error.strerror, str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(discover_module.os, "scandir", scandir)
+
+
 def test_a_directory_that_cannot_be_listed_is_reported(tree, capsys, monkeypatch):
     write(tree / "locked" / "pod.yaml", BROKEN_MOUNT)
     write(tree / "open" / "pod.yaml", BROKEN_MOUNT)
-    real_scandir = os.scandir
-
-    def refuse(path="."):
-        if str(path).endswith("locked"):
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(discover_module.os, "scandir", refuse)
+    scandir_fails(monkeypatch, "locked", PermissionError(errno.EACCES, "Permission denied"))
     status, out = lint_tree(["."], capsys)
     assert out[0] == "locked:1:1: error [file-unreadable] cannot read the file: it is a directory that cannot be listed (Permission denied)"
     assert out[1].startswith(os.path.join("open", "pod.yaml") + ":10:17: error [volume-mount-undefined]")
@@ -739,14 +735,7 @@ def test_paths_that_vanish_during_the_walk(tree, capsys, monkeypatch):
     write(tree / "gone.yaml", BROKEN_MOUNT)
     write(tree / "pod.yaml", BROKEN_MOUNT)
     write(tree / "vanishing" / "pod.yaml", BROKEN_MOUNT)
-    real_scandir = os.scandir
-
-    def vanish(path="."):
-        if str(path).endswith("vanishing"):
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(discover_module.os, "scandir", vanish)
+    scandir_fails(monkeypatch, "vanishing", FileNotFoundError(errno.ENOENT, "No such file or directory"))
     sources = discover(["."])
     assert [s.display for s in sources] == ["gone.yaml", "pod.yaml"]  # the vanished directory is passed over
     (tree / "gone.yaml").unlink()  # after it was found, before it is read
