@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ import yaml
 from sidecarlint.positions import Span
 
 _RARE_LINE_BREAKS = ("\r", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")  # str.splitlines's too
-_SOURCE_LINES = re.compile(r"^# Source: (?P<path>\S.*?)\s*$", re.MULTILINE)
+_SOURCE_PREFIX = "# Source: "
 _SOURCE = re.compile(r"^# Source: (?P<path>\S.*?)\s*$")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -47,7 +47,7 @@ class Origin:
 
 def helm_sources(text: str) -> list[tuple[int, str]]:
     """`(line, path)` of every `# Source:` comment, 1-based lines, in order."""
-    if "# Source: " not in text:
+    if _SOURCE_PREFIX not in text:
         return []
     if any(mark in text for mark in _RARE_LINE_BREAKS):  # line numbers as YAML counts them
         return [
@@ -55,11 +55,18 @@ def helm_sources(text: str) -> list[tuple[int, str]]:
             for number, line in enumerate(text.splitlines(), start=1)
             if (match := _SOURCE.match(line))
         ]
-    found, line, counted = [], 1, 0
-    for match in _SOURCE_LINES.finditer(text):  # a file of a thousand lines holds a few
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
-        found.append((line, match["path"]))
+    # A plain search, not a regular expression: `^` in MULTILINE mode is tried at every
+    # character of the file, and a file of a thousand lines holds a few of these comments.
+    found, line, counted, start = [], 1, 0, text.find(_SOURCE_PREFIX)
+    while start >= 0:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        path = text[start + len(_SOURCE_PREFIX) : end]
+        if (start == 0 or text[start - 1] == "\n") and path[:1] and not path[0].isspace():
+            line += text.count("\n", counted, start)
+            counted = start
+            found.append((line, path.rstrip()))
+        start = text.find(_SOURCE_PREFIX, end)
     return found
 
 
@@ -335,7 +342,7 @@ def attributor_for(source, raw: bytes) -> Attributor | None:
     if b"# Source: " not in raw:
         return None
     sources = helm_sources(raw.decode("utf-8", errors="replace"))
-    return HelmAttributor(sources, helm_bases(source)) if sources else None
+    return HelmAttributor(sources, functools.partial(helm_bases, source)) if sources else None
 
 
 def helm_bases(source) -> list[Path]:
@@ -394,12 +401,16 @@ def _chart_name(directory: Path, cwd: str) -> Any:
 class HelmAttributor:
     """A Helm stream's documents to the templates their `# Source:` comments name."""
 
-    def __init__(self, sources: list[tuple[int, str]], bases: list[Path]):
+    def __init__(self, sources: list[tuple[int, str]], bases: list[Path] | Callable[[], list[Path]]):
         self.sources = sources
-        self.bases = bases
+        self._bases = bases  # or what finds them: only a document with findings needs them
         self.previous_end = 0
         self.origins: dict[str, Origin | None] = {}
         self.seen: dict[str, int] = {}  # documents rendered so far from each template
+
+    @functools.cached_property
+    def bases(self) -> list[Path]:
+        return self._bases() if callable(self._bases) else self._bases
 
     def attribute(self, document, findings: list) -> list:
         start = document.root.start_mark.line + 1
@@ -409,6 +420,8 @@ class HelmAttributor:
             return findings
         occurrence = self.seen.get(source, 0)
         self.seen[source] = occurrence + 1
+        if not findings:  # nothing to move: the template need not be looked for
+            return findings
         origin = self._origin(source)
         if origin is None:
             return findings

@@ -89,16 +89,33 @@ def _read_file(path: str, limit: int | None, pipes: bool) -> bytes:
     try:
         status = os.fstat(descriptor)
         _check_kind(status.st_mode, pipes)
-        if stat.S_ISREG(status.st_mode) and limit is not None and status.st_size > limit:
-            raise FileTooLargeError(errno.EFBIG, _too_large(limit, status.st_size))
+        if stat.S_ISREG(status.st_mode):
+            if limit is not None and status.st_size > limit:
+                raise FileTooLargeError(errno.EFBIG, _too_large(limit, status.st_size))
+            return _read_regular(descriptor, limit, status.st_size)
         if _NONBLOCK:
             os.set_blocking(descriptor, True)  # a pipe: read until its writer closes it
-        handle = os.fdopen(descriptor, "rb")
-    except BaseException:
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return _read_at_most(handle, limit, None)
+    finally:
         os.close(descriptor)
-        raise
-    with handle:
-        return _read_at_most(handle, limit, status.st_size if stat.S_ISREG(status.st_mode) else None)
+
+
+_READ_CHUNK = 1 << 20
+
+
+def _read_regular(descriptor: int, limit: int | None, size: int) -> bytes:
+    """A regular file's bytes, at most `limit`, straight from its descriptor: for files of
+    a few kilobytes, a buffered file object costs as much as the read itself. It asks for
+    the size plus one byte first (has the file grown since?), then reads to the end."""
+    chunks, total, request = [], 0, size + 1
+    while chunk := os.read(descriptor, request):
+        chunks.append(chunk)
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise FileTooLargeError(errno.EFBIG, _too_large(limit, None))
+        request = _READ_CHUNK
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _check_kind(mode: int, pipes: bool) -> None:
@@ -219,7 +236,7 @@ def _expand(path: str, max_file_size: int | None, renderers, stdin_filename: str
     elif os.path.isdir(path):
         for file, error in _walk(path, renderers):
             if isinstance(file, str):
-                yield Source(display_path(file), file, max_file_size, walked=True, error=error)
+                yield Source(_display_in_walk(file), file, max_file_size, walked=True, error=error)
             else:
                 yield file  # a render root
     else:
@@ -288,6 +305,19 @@ def _is_readable_kind(entry: os.DirEntry) -> bool:
     except OSError:
         return True
     return False
+
+
+def _display_in_walk(path: str) -> str:
+    """`display_path(path)` for a file a walk found (a name without `..`, joined to its
+    directory), with the directory's part worked out once for all its files."""
+    directory, name = os.path.split(path)
+    shown = _directory_display(directory, os.getcwd())
+    return name if shown == os.curdir else os.path.join(shown, name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _directory_display(directory: str, cwd: str) -> str:
+    return display_path(directory)
 
 
 def display_path(path: str) -> str:

@@ -87,7 +87,8 @@ def resolve(entries: Sequence, renderers: Renderers, helm_values: Sequence[str],
             if entry in rendered:
                 sources.append(rendered[entry])
             continue
-        real = _real(entry.path) if entry.path is not None else None
+        covered = covered_files or covered_dirs or notes  # else no path needs resolving
+        real = _real(entry.path) if entry.path is not None and covered else None
         if real is not None and (real in covered_files or _under_any(real, covered_dirs)):
             continue
         if real is not None and real in notes:

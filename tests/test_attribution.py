@@ -139,7 +139,9 @@ def test_a_source_comment_cannot_lead_outside_the_chart(tmp_path, source):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["# Source: shop/templates/a.yaml", "# Source: b c.yaml  ", "# Source: ", "kind: Pod",
-                                 "  # Source: x.yaml", "---", "", "\r", "\u2028", "# Source: x\r"]), max_size=30).map("\n".join))
+                                 "  # Source: x.yaml", "---", "", "\r", "\u2028", "# Source: x\r", "a# Source: b.yaml",
+                                 "# Source:  two.yaml", "# Source: \xa0c.yaml", "# Source: d.yaml\t\x1f",
+                                 "# Source: # Source: e.yaml"]), max_size=30).map("\n".join))
 def test_source_comments_are_found_on_the_lines_yaml_counts(text):
     """`helm_sources` searches the whole text at once; it must give the lines and paths
     that reading the text line by line gives, with YAML's line breaks."""
@@ -149,3 +151,19 @@ def test_source_comments_are_found_on_the_lines_yaml_counts(text):
         (number, match["path"]) for number, line in enumerate(text.splitlines(), start=1) if (match := _SOURCE.match(line))
     ]
     assert helm_sources(text) == expected
+
+
+def test_a_rendered_document_without_findings_costs_no_template_lookup(monkeypatch):
+    """Committed rendered output is common and most of its documents have no findings:
+    where the chart is (and which template a document came from) is only looked for
+    when a finding must move."""
+    from sidecarlint import attribution
+
+    text = "# Source: shop/templates/a.yaml\nkind: ConfigMap\n---\n# Source: shop/templates/b.yaml\nkind: Service\n"
+    looked_up = []
+    monkeypatch.setattr(attribution, "template_file", lambda *args: looked_up.append(args))
+    helm = attribution.HelmAttributor(helm_sources(text), lambda: pytest.fail("looked for the chart"))
+    for document in load_text(text, "rendered.yaml").documents:
+        assert helm.attribute(document, []) == []
+    assert looked_up == []
+    assert helm.seen == {"shop/templates/a.yaml": 1, "shop/templates/b.yaml": 1}

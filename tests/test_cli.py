@@ -77,6 +77,16 @@ def test_fail_on_threshold(tree):
     assert main(["pod.yaml", "--fail-on", "note"]) == 1
 
 
+@pytest.mark.parametrize("directory", [".", "team", "./team/", "team/../other", "{cwd}", "{cwd}/team", "{cwd}/..", "/"])
+def test_a_walked_file_is_named_as_display_path_names_it(tmp_path, monkeypatch, directory):
+    """Walks name their files from each directory's display, worked out once."""
+    from sidecarlint.discover import _display_in_walk, display_path
+
+    monkeypatch.chdir(tmp_path)
+    path = os.path.join(directory.format(cwd=tmp_path), "app.yaml")
+    assert _display_in_walk(path) == display_path(path)
+
+
 def test_default_path_is_current_directory_and_walk_rules(tree, capsys):
     write(tree / "a" / "pod.yaml", BROKEN_MOUNT)
     write(tree / "b" / "pod.yml", BROKEN_MOUNT)

@@ -329,11 +329,26 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tree, monkeypat
         handle.truncate(1 << 30)
     reads = []
     monkeypatch.setattr(discover_module.os, "fdopen", lambda *a, **k: reads.append(a) or pytest.fail("read it"))
+    monkeypatch.setattr(discover_module.os, "read", lambda *a, **k: reads.append(a) or pytest.fail("read it"))
     source = Source("huge.yaml", str(huge))
     with pytest.raises(FileTooLargeError) as raised:
         source.read()
     assert raised.value.strerror == "it holds 1,073,741,824 bytes, more than the 10 MiB that --max-file-size allows"
     assert reads == []
+
+
+def test_a_file_that_grew_since_its_size_was_taken_is_read_whole_up_to_the_limit(tmp_path):
+    grown = tmp_path / "grown.yaml"
+    grown.write_bytes(b"x" * 3000)
+    descriptor = os.open(grown, os.O_RDONLY)
+    try:  # as if the file had held 10 bytes when it was looked at
+        assert discover_module._read_regular(descriptor, 4000, 10) == b"x" * 3000
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        with pytest.raises(FileTooLargeError) as raised:
+            discover_module._read_regular(descriptor, 2000, 10)
+        assert raised.value.strerror == "it holds more than the 2,000 bytes that --max-file-size allows"
+    finally:
+        os.close(descriptor)
 
 
 def test_max_file_size_flag_and_the_rest_of_the_run(tree, capsys):
