@@ -1,4 +1,5 @@
-"""The engine: every enabled rule runs its check on every pod view, violations become findings.
+"""The engine: every enabled rule runs its check on every pod view it concerns (all of them,
+unless the check declares otherwise: `checks.PodsWith`), violations become findings.
 
 A check that raises does not stop the run: it becomes an `internal-error` finding on the
 object it was looking at, naming the rule, and the other rules go on.
