@@ -1,4 +1,5 @@
-"""The engine: every enabled rule runs its check on every pod view, violations become findings.
+"""The engine: every enabled rule runs its check on every pod view it concerns (all of them,
+unless the check declares otherwise: `checks.PodsWith`), violations become findings.
 
 A check that raises does not stop the run: it becomes an `internal-error` finding on the
 object it was looking at, naming the rule, and the other rules go on.
@@ -7,13 +8,14 @@ object it was looking at, naming the rule, and the other rules go on.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 
 from sidecarlint import attribution, suppressions
 from sidecarlint.catalogue import Catalogue
 from sidecarlint.checks import SCOPES, CheckContext, Violation
 from sidecarlint.config import Config
 from sidecarlint.discover import Source
+from sidecarlint.dispatch import Call, PodRules, calls
 from sidecarlint.findings import INTERNAL_ERROR, Finding, ObjectRef, RelatedLocation, Severity
 from sidecarlint.results import FileResult, LintResult, once
 from sidecarlint.load import Document, LoadedFile, LoadProblem, stream_bytes
@@ -24,6 +26,7 @@ from sidecarlint.positions import Span
 from sidecarlint.rendering import RenderError
 from sidecarlint.rules import Rule
 from sidecarlint.suppressions import Suppressed, Suppression
+from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_KUBERNETES_VERSION = (1, 34)
 
@@ -48,6 +51,17 @@ class Linter:
         # The configuration's own sidecars and kinds come first, so they win over the built-ins.
         self.workload_kinds = [*self.config.workload_kinds, *registry.workload_kinds]
         self.catalogue = Catalogue((*self.config.sidecars, *registry.catalogue.entries))
+        self._kinds_for = _kinds_by_name(self.workload_kinds)
+        self._audits = calls(rule for rule in self.rules if rule.check.scope == "suppressions")
+        self._plans: dict[frozenset[str], _Plan] = {}  # by the rules a file skips
+
+    def _plan(self, skip: Set[str]) -> _Plan:
+        """The rules to run on a file that skips `skip`, made once for every such file."""
+        key = frozenset(skip)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _Plan([rule for rule in self.rules if rule.name not in skip])
+        return plan
 
     def lint_sources(self, sources: Iterable[Source]) -> LintResult:
         """Every file's findings, collected (`results` gives them a file at a time)."""
@@ -89,10 +103,7 @@ class Linter:
         rules about the file itself run last, when reading it has found all it will. In
         rendered output, the `attributor` moves each document's findings to the file a
         person edits while the document is at hand."""
-        rules = [rule for rule in self.rules if rule.name not in skip]
-        by_scope: dict[str, list[Rule]] = {scope: [] for scope in SCOPES}
-        for rule in rules:
-            by_scope[rule.check.scope].append(rule)
+        plan = self._plan(skip)
         directives = list(loaded.suppressions)
         comments = suppressions.Comments(directives)
         findings: list[Finding] = []
@@ -101,37 +112,41 @@ class Linter:
         problems_seen = 0  # a document's problems are noted while it is built, before it comes
         for document in documents:
             silenced_before = len(suppressed)
-            found = [f for rule in by_scope["document"] for f in self._run(rule, document, document.source, document, None)]
+            found = self._run(plan.document_rules, document, document.source, document, None)
             for obj in objects_in(document):
-                directives.extend(self._lint_object(obj, document, by_scope["pod"], found, suppressed))
+                directives.extend(self._lint_object(obj, document, plan.pod_rules, found, suppressed))
             found = _apply_comments(comments, found, suppressed, lambda f: _container_line(document, f))
             if attributor is not None:
                 found, suppressed[silenced_before:] = attribution.attribute_document(
                     attributor, document, found, suppressed[silenced_before:]
                 )
             findings.extend(found)
-            container_lines.update(_problem_container_lines(loaded.problems[problems_seen:], document))
-            problems_seen = len(loaded.problems)
-        found = [f for rule in by_scope["file"] for f in self._run(rule, loaded, loaded.source, None, None)]
+            if len(loaded.problems) > problems_seen:
+                container_lines.update(_problem_container_lines(loaded.problems[problems_seen:], document))
+                problems_seen = len(loaded.problems)
+        found = self._run(plan.file_rules, loaded, loaded.source, None, None)
         findings.extend(
             _apply_comments(comments, found, suppressed, lambda f: container_lines.get((f.document, f.field_path)))
         )
-        findings.extend(self._audit(loaded, directives, {rule.name for rule in rules}))
+        findings.extend(self._audit(loaded, directives, plan.names))
         if attributor is not None:  # a template rendered twice (a `range`, two releases) says it twice
             findings = attribution.unique(findings)
         findings.sort(key=Finding.sort_key)
         suppressed.sort(key=lambda item: item.finding.sort_key())
         return FileResult(findings, suppressed, loaded.source)
 
-    def _lint_object(self, obj, document, pod_rules, findings, suppressed) -> list[Suppression]:
+    def _lint_object(self, obj, document, pod_rules: PodRules, findings, suppressed) -> list[Suppression]:
         """Run the pod rules on an object's pod specs; its annotations may silence findings.
 
         Returns the object's annotation suppressions, for the audit of unused ones."""
         directives = _annotation_directives(obj, document)
-        for pod in pod_views(obj, self.workload_kinds, self.catalogue):
+        for pod in pod_views(obj, self._kinds_for(obj.kind), self.catalogue):
             covering = directives + _pod_annotation_directives(pod, obj, document)
-            for rule in pod_rules:
-                for finding in self._run(rule, pod, document.source, document, obj):
+            found = self._run(pod_rules.for_pod(pod), pod, document.source, document, obj)
+            if not covering:
+                findings.extend(found)
+            else:
+                for finding in found:
                     hit = _covering(covering, finding)
                     if hit is None:
                         findings.append(finding)
@@ -140,25 +155,62 @@ class Linter:
             directives = covering
         return directives
 
-    def _audit(self, loaded: LoadedFile, directives: list[Suppression], ran: set[str]) -> Iterator[Finding]:
+    def _audit(self, loaded: LoadedFile, directives: list[Suppression], ran: Set[str]) -> list[Finding]:
         """Suppressions without a reason, naming no rule, or silencing nothing."""
-        audits = [rule for rule in self.rules if rule.check.scope == "suppressions"]
-        if not audits or not directives:
-            return
+        if not self._audits or not directives:
+            return []
         found = suppressions.problems(directives, ran, self.known_rules)
-        for rule in audits:
-            yield from self._run(rule, found, loaded.source, None, None)
+        return self._run(self._audits, found, loaded.source, None, None)
 
-    def _run(self, rule: Rule, subject, source: str, document: Document | None, obj: KubeObject | None):
-        try:
-            violations = list(rule.check.run(subject, rule.params, self.context))
-        except Exception as error:  # a broken check must not stop the run
-            yield _internal_error(rule, error, source, document, obj)
-            return
-        if violations:
-            ref = ObjectRef(obj.kind, obj.name, obj.namespace) if obj is not None else None
-            for violation in violations:
-                yield _finding(rule, violation, source, document, ref)
+    def _run(
+        self, rule_calls: Sequence[Call], subject, source: str, document: Document | None, obj: KubeObject | None
+    ) -> list[Finding]:
+        """The findings of each rule in turn on `subject` (a pod view, a document, a file...).
+
+        A rule whose check raises gives one `internal-error` finding instead of its own
+        (those it yielded before are dropped), and the rules after it still run."""
+        found: list[Finding] = []
+        context = self.context
+        ref = None
+        for rule, function, params in rule_calls:
+            try:
+                violations = list(function(subject, params, context))
+            except Exception as error:  # a broken check must not stop the run
+                found.append(_internal_error(rule, error, source, document, obj))
+                continue
+            if violations:
+                if ref is None and obj is not None:
+                    ref = ObjectRef(obj.kind, obj.name, obj.namespace)
+                found.extend(_finding(rule, violation, source, document, ref) for violation in violations)
+        return found
+
+
+class _Plan:
+    """The rules a file runs, by scope, ready to call."""
+
+    def __init__(self, rules: list[Rule]):
+        by_scope: dict[str, list[Rule]] = {scope: [] for scope in SCOPES}
+        for rule in rules:
+            by_scope[rule.check.scope].append(rule)
+        self.names = frozenset(rule.name for rule in rules)
+        self.pod_rules = PodRules(by_scope["pod"])
+        self.document_rules = calls(by_scope["document"])
+        self.file_rules = calls(by_scope["file"])
+
+
+def _kinds_by_name(kinds: list[WorkloadKind]) -> Callable[[str], Sequence[WorkloadKind]]:
+    """`kinds(name)`: the workload kinds, in order, that an object of kind `name` may match.
+
+    `pod_views` asks each kind in turn whether it matches an object's apiVersion and kind;
+    the kinds of other names never can, so the engine hands it only the kinds of the
+    object's name. A kind whose class defines its own `matches` might match other names,
+    and then every kind is handed over, as before."""
+    if any(type(kind).matches is not WorkloadKind.matches for kind in kinds):
+        return lambda name: kinds
+    by_name: dict[str, list[WorkloadKind]] = {}
+    for kind in kinds:
+        by_name.setdefault(kind.kind, []).append(kind)
+    return lambda name: by_name.get(name, ())
 
 
 def _apply_comments(

@@ -120,6 +120,62 @@ def test_a_crashing_check_becomes_internal_error_and_others_still_run(plugin_reg
     assert "rule crashes failed on this object (KeyError: 'boom')" in findings[0].message
 
 
+@check("yields-then-fails")
+def yields_then_fails(pod, params, context):
+    yield Violation(pod.path, "found before the crash")
+    raise ValueError("half way")
+
+
+def test_a_check_that_fails_half_way_gives_only_internal_error(registry, tmp_path):
+    write_rule(tmp_path / "rules", "half-way", "yields-then-fails")
+    write_rule(tmp_path / "rules", "roles", "one-per-container")
+    checks = {check.name: check for check in (yields_then_fails, one_per_container)}
+    rules = [load_rule_file(tmp_path / "rules" / f"{name}.yaml", checks) for name in ("half-way", "roles")]
+    deployment = ROLLOUT.replace("apiVersion: apps.acme.io/v1\nkind: Canary", "apiVersion: apps/v1\nkind: Deployment")
+    findings = Linter(registry, rules).lint_file(load_text(deployment + "---\n" + deployment, "two.yaml")).findings
+    assert [(f.rule, f.document, f.line, f.message.split(" (")[0]) for f in findings] == [
+        ("internal-error", 0, 1, "rule half-way failed on this object"),
+        ("roles", 0, 9, "app shop"),
+        ("roles", 0, 14, "app shipper"),  # the plugin's catalogue is not in this registry
+        ("internal-error", 1, 17, "rule half-way failed on this object"),
+        ("roles", 1, 25, "app shop"),
+        ("roles", 1, 30, "app shipper"),
+    ]
+    assert "(ValueError: half way)" in findings[0].message
+
+
+class AnyCanary(WorkloadKind):
+    """A kind whose own `matches` takes every kind name ending in Canary."""
+
+    def matches(self, api_version, kind):
+        return kind.endswith("Canary") and api_version.startswith("apps.acme.io/")
+
+
+class CanaryPlugin:
+    @hookimpl
+    def sidecarlint_workload_kinds(self):
+        return [AnyCanary("Canary", ("apps.acme.io",), ("spec", "template", "spec"))]
+
+    @hookimpl
+    def sidecarlint_checks(self):
+        return [one_per_container]
+
+    @hookimpl
+    def sidecarlint_rule_dirs(self):
+        return [self.rules_dir]
+
+
+def test_a_workload_kind_with_its_own_matching_still_matches(tmp_path):
+    write_rule(tmp_path / "rules", "roles", "one-per-container")
+    plugin = CanaryPlugin()
+    plugin.rules_dir = tmp_path / "rules"
+    manager = plugin_manager(load_entry_points=False)
+    manager.register(plugin)
+    registry = Registry(manager)
+    text = ROLLOUT.replace("kind: Canary", "kind: BlueCanary")
+    assert [(f.rule, f.line) for f in lint(registry, ["roles"], text)] == [("roles", 9), ("roles", 14)]
+
+
 def test_internal_error_exits_2(plugin_registry, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sidecarlint.plugins.default_registry", lambda load_entry_points=True: plugin_registry)
     (tmp_path / "rollout.yaml").write_text(ROLLOUT)

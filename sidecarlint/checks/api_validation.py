@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sidecarlint.checks import CheckContext, Related, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.pods import PROBE_FIELDS, Container, PodView, Role, get_path
 
 # SidecarContainers (KEP-753): alpha, off by default, in 1.28; beta, on by default, from 1.29.
@@ -31,7 +31,7 @@ def _list_name(container: Container) -> str:
     return f"{container.path[-2]}[{container.path[-1]}]"
 
 
-@check("duplicate-container-name")
+@check("duplicate-container-name", pods=PodsWith(at_least(2, *Role)))
 def duplicate_container_name(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     first: dict[str, Container] = {}
     for container in pod.containers:
@@ -80,7 +80,7 @@ def duplicate_mount_path(pod: PodView, params: Mapping, context: CheckContext) -
             )
 
 
-@check("init-container-probe")
+@check("init-container-probe", pods=PodsWith(at_least(1, Role.INIT)))
 def init_container_probe(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for container in pod.with_role(Role.INIT):
         for field in (*PROBE_FIELDS, "lifecycle"):
@@ -151,7 +151,7 @@ def container_restart_policy(pod: PodView, params: Mapping, context: CheckContex
             yield Violation(container.field_path("restartPolicy"), message, container.name)
 
 
-@check("native-sidecar-unsupported")
+@check("native-sidecar-unsupported", pods=PodsWith(at_least(1, Role.SIDECAR)))
 def native_sidecar_unsupported(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     version = context.kubernetes_version
     if version >= SIDECARS_BETA:

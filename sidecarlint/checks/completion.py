@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from sidecarlint.checks import CheckContext, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Violation, check
 from sidecarlint.pods import Container, PodView, Role
 
 _ENDLESS_COMMAND = re.compile(r"while\s+(true|:)\b|sleep\s+infinity|tail\s+(-[a-zA-Z]*[fF]|--follow)")
@@ -48,7 +48,7 @@ def _has_exit_mechanism(pod: PodView) -> bool:
     return any(_EXIT_MECHANISM.search(_text(c)) for c in pod.containers)
 
 
-@check("job-helper-exits", params={"istio-native-by-default": True})
+@check("job-helper-exits", params={"istio-native-by-default": True}, pods=PodsWith(workload_runs_to_completion=True))
 def job_helper_exits(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     if not pod.workload.runs_to_completion or _has_exit_mechanism(pod):
         return

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sidecarlint.checks import CheckContext, Related, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.pods import Container, PodView, Role
 
 # Volume sources the kubelet always mounts read-only: no container writes logs into them.
@@ -269,7 +269,10 @@ def _names(containers: list[Container]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-@check("log-shipper-shared-volume")
+@check(
+    "log-shipper-shared-volume",
+    pods=PodsWith(at_least(2, Role.APP, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP)),
+)
 def log_shipper_shared_volume(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for shipper in shippers_beside_an_app(pod):
         container = shipper.container
@@ -334,7 +337,10 @@ def _is_tail(shipper: Shipper) -> bool:
     return shipper.how.startswith("tail ")
 
 
-@check("log-shipper-writable-mount")
+@check(
+    "log-shipper-writable-mount",
+    pods=PodsWith(at_least(2, Role.APP, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP)),
+)
 def log_shipper_writable_mount(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for shipper in shippers_beside_an_app(pod):
         container = shipper.container

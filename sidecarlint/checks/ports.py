@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from sidecarlint.checks import CheckContext, Related, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.pods import Container, PodView, Role
 
 
@@ -44,7 +44,7 @@ def _protocol(port: Mapping) -> str:
     return protocol if isinstance(protocol, str) else "TCP"  # the API's default
 
 
-@check("port-conflict")
+@check("port-conflict", pods=PodsWith(at_least(2, Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER)))
 def port_conflict(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     if sum(c.role is not Role.EPHEMERAL for c in pod.containers) < 2:
         return  # a clash takes two containers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from sidecarlint.checks import CheckContext, Related, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.pods import Container, PodView, Role
 
 LONG_RUNNING = (Role.APP, Role.HELPER, Role.SIDECAR)
@@ -30,7 +30,7 @@ def _declared(container: Container, tcp_only: bool) -> dict[int, int]:
     return ports
 
 
-@check("probe-port-owner")
+@check("probe-port-owner", pods=PodsWith(at_least(2, *LONG_RUNNING)))
 def probe_port_owner(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     running = pod.with_role(*LONG_RUNNING)
     if len(running) < 2:

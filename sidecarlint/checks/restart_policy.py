@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from sidecarlint.checks import CheckContext, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Violation, at_least, check
 from sidecarlint.pods import PodView, Role
 
 # KEP-5307 (container restart rules): the ContainerRestartRules gate is alpha, off by
@@ -12,7 +12,7 @@ from sidecarlint.pods import PodView, Role
 RESTART_RULES_ALPHA = (1, 34)
 
 
-@check("init-restart-policy")
+@check("init-restart-policy", pods=PodsWith(at_least(1, Role.INIT)))
 def init_restart_policy(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for container in pod.with_role(Role.INIT):
         value = container.spec.get("restartPolicy")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from sidecarlint.checks import CheckContext, Related, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.dependencies import Dependency, dependencies
 from sidecarlint.pods import Container, PodView, Role
 
@@ -35,7 +35,10 @@ def _declared_before(first: Container, second: Container, pod: PodView) -> bool:
     return pod.containers.index(first) < pod.containers.index(second)
 
 
-@check("sidecar-startup-order")
+@check(
+    "sidecar-startup-order",
+    pods=PodsWith(at_least(2, Role.APP, Role.HELPER), at_least(1, Role.INIT, Role.APP)),
+)
 def sidecar_startup_order(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     """A container depends on a helper in containers[], which nothing starts first."""
     unordered = [
@@ -73,7 +76,10 @@ def sidecar_startup_order(pod: PodView, params: Mapping, context: CheckContext) 
         )
 
 
-@check("sidecar-startup-probe")
+@check(
+    "sidecar-startup-probe",
+    pods=PodsWith(at_least(1, Role.SIDECAR), at_least(2, Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER)),
+)
 def sidecar_startup_probe(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     """A native sidecar that a later container depends on starts the next one before it is ready."""
     waiting = [
@@ -95,7 +101,7 @@ def sidecar_startup_probe(pod: PodView, params: Mapping, context: CheckContext) 
         )
 
 
-@check("sidecar-declared-after-dependent")
+@check("sidecar-declared-after-dependent", pods=PodsWith(at_least(1, Role.INIT), at_least(1, Role.SIDECAR)))
 def sidecar_declared_after_dependent(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     """A regular init container that needs a native sidecar is listed before it."""
     for dependency in dependencies(pod):

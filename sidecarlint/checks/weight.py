@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
-from sidecarlint.checks import CheckContext, Violation, check
+from sidecarlint.checks import CheckContext, PodsWith, Violation, at_least, check
 from sidecarlint.pods import Container, PodView, Role
 from sidecarlint.quantities import parse_quantity
 
@@ -61,7 +61,7 @@ def _side(containers: list[Container], resource: str) -> tuple[Fraction, str] | 
     return total, ", ".join(parts)
 
 
-@check("sidecar-weight")
+@check("sidecar-weight", pods=PodsWith(at_least(1, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP)))
 def sidecar_weight(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     helpers = pod.with_role(Role.HELPER, Role.SIDECAR)
     apps = pod.with_role(Role.APP)
