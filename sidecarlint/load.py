@@ -708,6 +708,40 @@ class _NotPlain(Exception):
 _STR_TAG = _CORE_PREFIX + "str"
 
 
+# The values of short plain scalars whose tag is not `!!str` (`8080`, `true`, `null`), by
+# tag and text: the same few hundred come back in every manifest, and PyYAML's
+# constructors build each in Python. Only numbers, booleans and None are kept (immutable,
+# so one object can serve every document), and the memo is emptied when full, as the
+# resolver's is.
+_BUILT: dict[tuple[str, str], Any] = {}
+_BUILT_TYPES = (int, float, bool, type(None))
+
+
+def _plain_scalar(tag: str, node: yaml.ScalarNode) -> Any:
+    """The value of a scalar whose tag is not `!!str`; `_NotPlain` for a tag outside the
+    core types or a value its tag cannot hold."""
+    value = node.value
+    key = (tag, value)
+    try:
+        return _BUILT[key]
+    except KeyError:
+        pass
+    builder = _SCALAR_BUILDERS.get(tag)
+    if builder is None:
+        if tag in _CORE_TAGS:  # `!!seq` on a scalar, say: the careful builder keeps the text too
+            return value
+        raise _NotPlain
+    try:
+        built = builder(node)
+    except Exception:  # a value its tag cannot hold: the careful builder decides what to say
+        raise _NotPlain from None
+    if type(built) in _BUILT_TYPES and len(value) <= _RESOLVED_MAX_CHARS:
+        if len(_BUILT) >= _RESOLVED_MAX_ENTRIES:
+            _BUILT.clear()
+        _BUILT[key] = built
+    return built
+
+
 def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
     """The data of a document with nothing to report, and the nodes built; `_NotPlain` at
     the first thing the careful builder must see, or past `most` nodes.
@@ -725,20 +759,13 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
     """
     collections: set[int] = set()  # ids of the collection nodes built
     counts = [1, 0]  # nodes built (the root, then each collection's items); collections
+    scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
     def scalar(node: yaml.ScalarNode) -> Any:
         tag = node.tag
         if tag == _STR_TAG:
             return node.value
-        builder = _SCALAR_BUILDERS.get(tag)
-        if builder is None:
-            if tag in _CORE_TAGS:  # `!!seq` on a scalar, say: the careful builder keeps the text too
-                return node.value
-            raise _NotPlain
-        try:
-            return builder(node)
-        except Exception:  # a value its tag cannot hold: the careful builder decides what to say
-            raise _NotPlain from None
+        return _plain_scalar(tag, node)
 
     def collection(node: yaml.Node, depth: int) -> Any:
         node_type = type(node)
@@ -747,7 +774,7 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
         collections.add(id(node))
         counts[1] += 1
         items = node.value
-        if node_type is yaml.SequenceNode:
+        if node_type is sequence_node:
             counts[0] += len(items)
             if counts[0] > most:
                 raise _NotPlain
@@ -755,12 +782,12 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
             result: Any = []
             append = result.append
             for item in items:
-                if type(item) is yaml.ScalarNode:
-                    append(item.value if item.tag == _STR_TAG else scalar(item))
+                if type(item) is scalar_node:
+                    append(item.value if item.tag == _STR_TAG else _plain_scalar(item.tag, item))
                 else:
                     append(collection(item, depth))
             return result
-        if node_type is not yaml.MappingNode:
+        if node_type is not mapping_node:
             raise _NotPlain
         counts[0] += 2 * len(items)
         if counts[0] > most:
@@ -768,7 +795,7 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
         depth += 1
         result = {}
         for key_node, value_node in items:
-            if type(key_node) is not yaml.ScalarNode:
+            if type(key_node) is not scalar_node:
                 raise _NotPlain
             tag = key_node.tag
             if tag == _STR_TAG:
@@ -776,13 +803,14 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
             elif tag == _MERGE_TAG:
                 raise _NotPlain
             else:
-                key = scalar(key_node)
-            if key in result:
-                raise _NotPlain
-            if type(value_node) is yaml.ScalarNode:
-                result[key] = value_node.value if value_node.tag == _STR_TAG else scalar(value_node)
+                key = _plain_scalar(tag, key_node)
+            if type(value_node) is scalar_node:
+                tag = value_node.tag
+                result[key] = value_node.value if tag == _STR_TAG else _plain_scalar(tag, value_node)
             else:
                 result[key] = collection(value_node, depth)
+        if len(result) != len(items):  # a key given twice: one entry fewer than pairs
+            raise _NotPlain
         return result
 
     if most < 1:
