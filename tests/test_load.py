@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime
 import re
 
 import pytest
@@ -170,6 +171,17 @@ def test_remembering_resolver_memory_is_bounded(monkeypatch):
     memo = next(cell.cell_contents for cell in loader_class.resolve.__closure__
                 if isinstance(cell.cell_contents, dict))
     assert 0 < len(memo) <= 50 and all(len(value) <= load._RESOLVED_MAX_CHARS for value in memo)
+
+
+def test_remembered_scalar_values_are_bounded_and_immutable(monkeypatch):
+    monkeypatch.setattr(load, "_RESOLVED_MAX_ENTRIES", 50)
+    monkeypatch.setattr(load, "_BUILT", {})
+    text = "".join(f"- {i}\n- {'9' * 100}\n- 2024-01-{1 + i % 28:02d}\n- {i}.5\n- yes\n" for i in range(1_000))
+    data = load.load_text(text, "values.yaml").documents[0].data
+    assert data[:5] == [0, int("9" * 100), datetime.date(2024, 1, 1), 0.5, True]
+    assert 0 < len(load._BUILT) <= 50
+    assert all(len(text) <= load._RESOLVED_MAX_CHARS for _, text in load._BUILT)
+    assert {type(value) for value in load._BUILT.values()} <= {int, float, bool}  # never a date
 
 
 def test_default_loader_composes_what_pyyaml_composes():
