@@ -56,6 +56,8 @@ _ESCAPES = {"\n": "\\n", "\r": "\\r"}
 
 def printable(text: str) -> str:
     """`text` with every character that could act on a terminal written as an escape."""
+    if text.isprintable():  # holds none of them (each is a control, format or separator character)
+        return text
     return _UNSAFE.sub(_escape, text)
 
 
