@@ -19,6 +19,9 @@ from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
+# For `isinstance`: a dict, which is what the loader builds, is recognised at once, without
+# a call to the abstract class's check (which costs more, and a pod view makes many of them).
+MAPPING_TYPES = (dict, Mapping)
 T = TypeVar("T")
 
 
@@ -69,7 +72,8 @@ class Container:
     @cached_property
     def probes(self) -> dict[str, Mapping[str, Any]]:
         """The probes it sets, by field name (`livenessProbe`, `readinessProbe`, `startupProbe`)."""
-        return {key: self.spec[key] for key in PROBE_FIELDS if isinstance(self.spec.get(key), Mapping)}
+        spec = self.spec
+        return {key: spec[key] for key in PROBE_FIELDS if key in spec and isinstance(spec[key], MAPPING_TYPES)}
 
     @cached_property
     def command_line(self) -> list[str]:
@@ -155,17 +159,17 @@ def mapping_items(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
     if not isinstance(value, list):
         return []
     # `dict` first: what the loader builds, and a cheaper test than the abstract Mapping.
-    return [(index, item) for index, item in enumerate(value) if isinstance(item, (dict, Mapping))]
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, MAPPING_TYPES)]
 
 
 def pod_views(
     obj: KubeObject, kinds: Iterable[WorkloadKind], catalogue: Catalogue
 ) -> Iterator[PodView]:
     for kind in kinds:
-        if not kind.matches(obj.api_version, obj.kind):
-            continue
+        if kind.kind != obj.kind or not kind.matches(obj.api_version, obj.kind):
+            continue  # the names first: most kinds differ by name, and the test costs no call
         spec = get_path(obj.data, kind.pod_spec_path)
-        if isinstance(spec, Mapping):
+        if isinstance(spec, MAPPING_TYPES):
             yield build_pod_view(obj, kind, spec, catalogue)
         return
 
@@ -175,8 +179,8 @@ def build_pod_view(
 ) -> PodView:
     path = obj.path + kind.pod_spec_path
     containers = tuple(_containers(spec, path, catalogue))
-    annotations = _pod_metadata(obj.data, kind.pod_spec_path, "annotations")
-    labels = _pod_metadata(obj.data, kind.pod_spec_path, "labels")
+    metadata = get_path(obj.data, kind.pod_spec_path[:-1] + ("metadata",))
+    annotations, labels = _mapping_in(metadata, "annotations"), _mapping_in(metadata, "labels")
     return PodView(obj, kind, path, spec, containers, _primary(containers, annotations), annotations, labels)
 
 
@@ -212,16 +216,16 @@ def _primary(containers: tuple[Container, ...], annotations: Mapping) -> Contain
     return apps[0] if apps else (regular[0] if regular else None)
 
 
-def _pod_metadata(data: Mapping, pod_spec_path: tuple, key: str) -> Mapping:
-    """Annotations or labels of the pod: the template's metadata, or the object's for a bare Pod."""
-    value = get_path(data, pod_spec_path[:-1] + ("metadata", key))
-    return value if isinstance(value, Mapping) else {}
+def _mapping_in(metadata: Any, key: str) -> Mapping:
+    """Annotations or labels of the pod, from its metadata (the template's, or a bare Pod's own)."""
+    value = metadata.get(key) if isinstance(metadata, MAPPING_TYPES) else None
+    return value if isinstance(value, MAPPING_TYPES) else {}
 
 
 def get_path(data: Any, path: tuple) -> Any:
     """The value at `path` in plain data, or None where the path leaves the mappings."""
     for key in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, MAPPING_TYPES):
             return None
         data = data.get(key)
     return data
