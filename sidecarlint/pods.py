@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sidecarlint.catalogue import Catalogue, CatalogueEntry
 from sidecarlint.objects import KubeObject
@@ -23,6 +22,27 @@ PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
 # a call to the abstract class's check (which costs more, and a pod view makes many of them).
 MAPPING_TYPES = (dict, Mapping)
 T = TypeVar("T")
+
+
+class computed_once(Generic[T]):
+    """A property computed on first use and then kept in the instance's `__dict__`, as
+    `functools.cached_property` does, but without the lock that Python 3.11's takes on
+    every first use (each pod view's containers are new, so every use here is a first)."""
+
+    def __init__(self, function: Callable[[Any], T]):
+        self.function = function
+        self.name = function.__name__
+        self.__doc__ = function.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        # Not a data descriptor: once stored, the instance's own value is found first.
+        value = instance.__dict__[self.name] = self.function(instance)
+        return value
 
 
 class Role(str, Enum):
@@ -69,13 +89,13 @@ class Container:
             items = self._lists[key] = mapping_items(self.spec.get(key))
             return items
 
-    @cached_property
+    @computed_once
     def probes(self) -> dict[str, Mapping[str, Any]]:
         """The probes it sets, by field name (`livenessProbe`, `readinessProbe`, `startupProbe`)."""
         spec = self.spec
         return {key: spec[key] for key in PROBE_FIELDS if key in spec and isinstance(spec[key], MAPPING_TYPES)}
 
-    @cached_property
+    @computed_once
     def command_line(self) -> list[str]:
         """`command` then `args`, the string items only."""
         words: list[str] = []
@@ -130,14 +150,14 @@ class PodView:
         """A Job's pod, or any pod whose containers are not restarted once they succeed."""
         return self.workload.runs_to_completion or self.restart_policy in ("Never", "OnFailure")
 
-    @cached_property
+    @computed_once
     def volumes(self) -> list[tuple[int, Mapping[str, Any]]]:
         return mapping_items(self.spec.get("volumes"))
 
     def with_role(self, *roles: Role) -> list[Container]:
         return [container for container in self.containers if container.role in roles]
 
-    @cached_property
+    @computed_once
     def volume_names(self) -> frozenset[str]:
         """Volumes the pod will have: `volumes[]`, and claims a StatefulSet-like controller adds."""
         names = [item.get("name") for _, item in self.volumes]
