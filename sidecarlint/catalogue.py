@@ -78,10 +78,10 @@ def _path_suffixes(repository: str) -> list[str]:
 
 
 _GLOB_SPECIAL = frozenset("*?[")
-# `Catalogue.identify` remembers the entries of up to _MEMO_SIZE images of up to
-# _MEMO_IMAGE_LENGTH characters (real images are far shorter).
+# `Catalogue.identify` remembers the entries of up to _MEMO_SIZE image repositories of up
+# to _MEMO_REPOSITORY_LENGTH characters (real ones are far shorter).
 _MEMO_SIZE = 4096
-_MEMO_IMAGE_LENGTH = 256
+_MEMO_REPOSITORY_LENGTH = 256
 
 
 class Catalogue:
@@ -106,7 +106,7 @@ class Catalogue:
                     self._wildcards.append((position, re.compile(fnmatch.translate(pattern))))
                     prefixes.append(re.split(r"[*?\[]", pattern, maxsplit=1)[0])
         self._wildcard_prefixes = tuple(prefixes)
-        self._image_memo: dict[str, CatalogueEntry | None] = {}
+        self._repository_memo: dict[str, CatalogueEntry | None] = {}
 
     def identify(self, image: object, name: object) -> CatalogueEntry | None:
         """The entry for a container, by its image first, then by its name."""
@@ -119,22 +119,23 @@ class Catalogue:
         return None
 
     def _by_image(self, image: str) -> CatalogueEntry | None:
-        """The entry whose glob matches the image, remembered: a run meets the same few
-        images in thousands of pods. The memo is emptied when full, and keeps only short
-        images, so that what a file holds cannot make it grow without bound."""
+        """The entry whose glob matches the image's repository, remembered by repository: a
+        run meets the same few in thousands of pods, with many tags. The memo is emptied when
+        full, and keeps only short repositories, so that no file can make it grow without bound."""
+        repository = image_repository(image)
         try:
-            return self._image_memo[image]
+            return self._repository_memo[repository]
         except KeyError:
             pass
-        entry = self._match_image(image)
-        if len(image) <= _MEMO_IMAGE_LENGTH:
-            if len(self._image_memo) >= _MEMO_SIZE:
-                self._image_memo.clear()
-            self._image_memo[image] = entry
+        entry = self._match_repository(repository)
+        if len(repository) <= _MEMO_REPOSITORY_LENGTH:
+            if len(self._repository_memo) >= _MEMO_SIZE:
+                self._repository_memo.clear()
+            self._repository_memo[repository] = entry
         return entry
 
-    def _match_image(self, image: str) -> CatalogueEntry | None:
-        suffixes = _path_suffixes(image_repository(image))
+    def _match_repository(self, repository: str) -> CatalogueEntry | None:
+        suffixes = _path_suffixes(repository)
         unmatched = len(self._image_entries)
         first = min([self._literal.get(suffix, unmatched) for suffix in suffixes])
         # A glob matches only a suffix that starts with the literal text before its first

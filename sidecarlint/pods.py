@@ -207,10 +207,11 @@ def build_pod_view(
 def _containers(spec: Mapping, path: tuple, catalogue: Catalogue) -> Iterator[Container]:
     for list_name in ("initContainers", "containers", "ephemeralContainers"):
         for index, item in mapping_items(spec.get(list_name)):
-            name = item.get("name") if isinstance(item.get("name"), str) else None
+            name = item.get("name")
+            name = name if isinstance(name, str) else None
             role = _role(list_name, item)
             sidecar = None
-            if role in (Role.APP, Role.SIDECAR, Role.INIT):
+            if role is not Role.EPHEMERAL:
                 sidecar = catalogue.identify(item.get("image"), name)
                 if role is Role.APP and sidecar is not None:
                     role = Role.HELPER

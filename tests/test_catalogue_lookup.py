@@ -92,17 +92,21 @@ def test_configured_entries_come_first():
     assert catalogue.identify("nginx-prometheus-exporter", None).name == "team-late"
 
 
-def test_remembered_images_give_the_same_entries_and_stay_bounded(monkeypatch):
-    """The memo of images is emptied when full and keeps no long image; answers from it,
-    after it has been emptied too, are the plain reading's."""
+def test_remembered_repositories_give_the_same_entries_and_stay_bounded(monkeypatch):
+    """The memo of image repositories is emptied when full and keeps no long one; answers
+    from it, for other tags of a repository and after it has been emptied, are the plain
+    reading's."""
     monkeypatch.setattr(catalogue_module, "_MEMO_SIZE", 5)
     catalogue = Catalogue(builtin_entries())
     images = ["istio/proxyv2:1.20", "nginx:1.25", "fluent/fluent-bit", "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2",
               "busybox", "hashicorp/vault:1.15", "quay.io/oauth2-proxy/oauth2-proxy:v7"]
+    assert all(reference_identify(catalogue, image, None) is not None for image in images[2:4])
     for _ in range(3):
         for image in images:
             assert catalogue.identify(image, "web") is reference_identify(catalogue, image, "web"), image
-            assert len(catalogue._image_memo) <= 5
-    long_image = "registry.example.com/" + "a/" * 200 + "istio/proxyv2"
+            other_tag = image.split(":")[0] + ":9.9"  # none of these has a registry port
+            assert catalogue.identify(other_tag, None) is reference_identify(catalogue, other_tag, None)
+            assert len(catalogue._repository_memo) <= 5
+    long_image = "registry.example.com/" + "a/" * 200 + "istio/proxyv2:1.20"
     assert catalogue.identify(long_image, None) is reference_identify(catalogue, long_image, None)
-    assert long_image not in catalogue._image_memo
+    assert image_repository(long_image) not in catalogue._repository_memo
