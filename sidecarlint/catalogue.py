@@ -78,6 +78,10 @@ def _path_suffixes(repository: str) -> list[str]:
 
 
 _GLOB_SPECIAL = frozenset("*?[")
+# `Catalogue.identify` remembers the entries of up to _MEMO_SIZE image repositories of up
+# to _MEMO_REPOSITORY_LENGTH characters (real ones are far shorter).
+_MEMO_SIZE = 4096
+_MEMO_REPOSITORY_LENGTH = 256
 
 
 class Catalogue:
@@ -102,23 +106,44 @@ class Catalogue:
                     self._wildcards.append((position, re.compile(fnmatch.translate(pattern))))
                     prefixes.append(re.split(r"[*?\[]", pattern, maxsplit=1)[0])
         self._wildcard_prefixes = tuple(prefixes)
+        self._repository_memo: dict[str, CatalogueEntry | None] = {}
 
     def identify(self, image: object, name: object) -> CatalogueEntry | None:
         """The entry for a container, by its image first, then by its name."""
         if isinstance(image, str) and image:
-            suffixes = _path_suffixes(image_repository(image))
-            unmatched = len(self._image_entries)
-            first = min([self._literal.get(suffix, unmatched) for suffix in suffixes])
-            # A glob matches only a suffix that starts with the literal text before its first
-            # wildcard: most images have no such suffix, and skip the regular expressions.
-            suffixes = [suffix for suffix in suffixes if suffix.startswith(self._wildcard_prefixes)]
-            if suffixes:
-                first = self._first_wildcard(suffixes, before=first)
-            if first < unmatched:
-                return self._image_entries[first]
+            entry = self._by_image(image)
+            if entry is not None:
+                return entry
         if isinstance(name, str):
             return self._by_name.get(name)
         return None
+
+    def _by_image(self, image: str) -> CatalogueEntry | None:
+        """The entry whose glob matches the image's repository, remembered by repository: a
+        run meets the same few in thousands of pods, with many tags. The memo is emptied when
+        full, and keeps only short repositories, so that no file can make it grow without bound."""
+        repository = image_repository(image)
+        try:
+            return self._repository_memo[repository]
+        except KeyError:
+            pass
+        entry = self._match_repository(repository)
+        if len(repository) <= _MEMO_REPOSITORY_LENGTH:
+            if len(self._repository_memo) >= _MEMO_SIZE:
+                self._repository_memo.clear()
+            self._repository_memo[repository] = entry
+        return entry
+
+    def _match_repository(self, repository: str) -> CatalogueEntry | None:
+        suffixes = _path_suffixes(repository)
+        unmatched = len(self._image_entries)
+        first = min([self._literal.get(suffix, unmatched) for suffix in suffixes])
+        # A glob matches only a suffix that starts with the literal text before its first
+        # wildcard: most images have no such suffix, and skip the regular expressions.
+        suffixes = [suffix for suffix in suffixes if suffix.startswith(self._wildcard_prefixes)]
+        if suffixes:
+            first = self._first_wildcard(suffixes, before=first)
+        return self._image_entries[first] if first < unmatched else None
 
     def _first_wildcard(self, suffixes: list[str], before: int) -> int:
         """The position of the first wildcard glob that matches a suffix, if it is before `before`."""

@@ -28,7 +28,6 @@ _LOCAL_ADDRESS = re.compile(
     rf"(?:(?P<scheme>[a-z][a-z0-9+.-]{{0,31}})://(?:[^@/\s]{{0,255}}@)?)?(?<![\w.-]){_LOCAL_HOST}(?::(?P<port>\d{{1,5}}))?(?![\w.-])",
     re.IGNORECASE,
 )
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _LOCAL_HOST_ONLY = re.compile(rf"^(?:{_LOCAL_HOST}|::1)$", re.IGNORECASE)
 _PORT_FLAG = re.compile(r"^--?(?=[a-z0-9.-]*port)[a-z0-9.-]*(?:=(?P<port>\d{1,5}))?$", re.IGNORECASE)
@@ -61,14 +60,14 @@ def _local_connections(container: Container, command_words: list[tuple[str, tupl
         return found
     for text, path in words:
         lowered = text.lower()
-        if not any(host in lowered for host in _LOCAL_HOSTS):  # the search costs more than the test
-            continue
+        if "localhost" not in lowered and "127.0.0.1" not in lowered and "[::1]" not in lowered:
+            continue  # no local host in it: the search costs more than the test
         for match in _LOCAL_ADDRESS.finditer(text):
             port = match["port"] or _DEFAULT_PORTS.get((match["scheme"] or "").lower())
             if port is not None:
                 found.append((int(port), path))
     # `DB_HOST=127.0.0.1` with `DB_PORT=5432`: a local host alone, a port in another variable.
-    if any(_LOCAL_HOST_ONLY.match(text.strip()) for text, _ in words):
+    if any(_is_local_host_alone(text) for text, _ in words):
         for index, variable in container.list_of("env"):
             name, value = variable.get("name"), variable.get("value")
             if isinstance(name, str) and "PORT" in name.upper() and isinstance(value, str) and value.isdigit():
@@ -88,6 +87,20 @@ def _no_local_host(words: list[tuple[str, tuple]]) -> bool:
         return False
     text = text.lower()
     return "localhost" not in text and "127.0.0.1" not in text and "::1" not in text
+
+
+_LOCAL_HOST_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def _is_local_host_alone(text: str) -> bool:
+    """Whether the text is a local host and nothing else, blanks aside.
+
+    ASCII text is compared as it is; other text goes to the regular expression, whose
+    IGNORECASE also folds a few letters that are not ASCII (`ſ` matches `s`)."""
+    text = text.strip()
+    if text.isascii():
+        return text.lower() in _LOCAL_HOST_NAMES
+    return _LOCAL_HOST_ONLY.match(text) is not None
 
 
 def listening_ports(container: Container) -> dict[int, tuple]:
@@ -111,16 +124,22 @@ def _listening_ports(container: Container, words: list[tuple[str, tuple]]) -> di
 
 
 def _flag_ports(word: str, following: str) -> Iterator[int]:
-    if match := _PORT_FLAG.match(word):
+    # The flags' patterns need "port", or "addr", "listen" or "bind", in the word: for ASCII
+    # text (case aside) a substring test says whether to try them (see _is_local_host_alone).
+    lowered = word.lower() if word.isascii() else None
+    may_be_port = lowered is None or "port" in lowered
+    may_be_address = lowered is None or "addr" in lowered or "listen" in lowered or "bind" in lowered
+    if may_be_port and (match := _PORT_FLAG.match(word)):
         value = match["port"] or (following if following.isdigit() else None)
         if value:
             yield int(value)
-    elif match := _ADDRESS_FLAG.match(word):
+    elif may_be_address and (match := _ADDRESS_FLAG.match(word)):
         value = match["value"] if match["value"] is not None else following
         if port := _TRAILING_PORT.search(value or ""):
             yield int(port["port"])
-    for match in _TCP_PORT.finditer(word):
-        yield int(match["port"])
+    if "tcp:" in word:
+        for match in _TCP_PORT.finditer(word):
+            yield int(match["port"])
 
 
 def dependencies(pod: PodView) -> list[Dependency]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sidecarlint.catalogue import Catalogue, CatalogueEntry
 from sidecarlint.objects import KubeObject
@@ -19,7 +18,31 @@ from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
+# For `isinstance`: a dict, which is what the loader builds, is recognised at once, without
+# a call to the abstract class's check (which costs more, and a pod view makes many of them).
+MAPPING_TYPES = (dict, Mapping)
 T = TypeVar("T")
+
+
+class computed_once(Generic[T]):
+    """A property computed on first use and then kept in the instance's `__dict__`, as
+    `functools.cached_property` does, but without the lock that Python 3.11's takes on
+    every first use (each pod view's containers are new, so every use here is a first)."""
+
+    def __init__(self, function: Callable[[Any], T]):
+        self.function = function
+        self.name = function.__name__
+        self.__doc__ = function.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        # Not a data descriptor: once stored, the instance's own value is found first.
+        value = instance.__dict__[self.name] = self.function(instance)
+        return value
 
 
 class Role(str, Enum):
@@ -66,12 +89,13 @@ class Container:
             items = self._lists[key] = mapping_items(self.spec.get(key))
             return items
 
-    @cached_property
+    @computed_once
     def probes(self) -> dict[str, Mapping[str, Any]]:
         """The probes it sets, by field name (`livenessProbe`, `readinessProbe`, `startupProbe`)."""
-        return {key: self.spec[key] for key in PROBE_FIELDS if isinstance(self.spec.get(key), Mapping)}
+        spec = self.spec
+        return {key: spec[key] for key in PROBE_FIELDS if key in spec and isinstance(spec[key], MAPPING_TYPES)}
 
-    @cached_property
+    @computed_once
     def command_line(self) -> list[str]:
         """`command` then `args`, the string items only."""
         words: list[str] = []
@@ -126,14 +150,14 @@ class PodView:
         """A Job's pod, or any pod whose containers are not restarted once they succeed."""
         return self.workload.runs_to_completion or self.restart_policy in ("Never", "OnFailure")
 
-    @cached_property
+    @computed_once
     def volumes(self) -> list[tuple[int, Mapping[str, Any]]]:
         return mapping_items(self.spec.get("volumes"))
 
     def with_role(self, *roles: Role) -> list[Container]:
         return [container for container in self.containers if container.role in roles]
 
-    @cached_property
+    @computed_once
     def volume_names(self) -> frozenset[str]:
         """Volumes the pod will have: `volumes[]`, and claims a StatefulSet-like controller adds."""
         names = [item.get("name") for _, item in self.volumes]
@@ -155,17 +179,17 @@ def mapping_items(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
     if not isinstance(value, list):
         return []
     # `dict` first: what the loader builds, and a cheaper test than the abstract Mapping.
-    return [(index, item) for index, item in enumerate(value) if isinstance(item, (dict, Mapping))]
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, MAPPING_TYPES)]
 
 
 def pod_views(
     obj: KubeObject, kinds: Iterable[WorkloadKind], catalogue: Catalogue
 ) -> Iterator[PodView]:
     for kind in kinds:
-        if not kind.matches(obj.api_version, obj.kind):
-            continue
+        if kind.kind != obj.kind or not kind.matches(obj.api_version, obj.kind):
+            continue  # the names first: most kinds differ by name, and the test costs no call
         spec = get_path(obj.data, kind.pod_spec_path)
-        if isinstance(spec, Mapping):
+        if isinstance(spec, MAPPING_TYPES):
             yield build_pod_view(obj, kind, spec, catalogue)
         return
 
@@ -175,18 +199,19 @@ def build_pod_view(
 ) -> PodView:
     path = obj.path + kind.pod_spec_path
     containers = tuple(_containers(spec, path, catalogue))
-    annotations = _pod_metadata(obj.data, kind.pod_spec_path, "annotations")
-    labels = _pod_metadata(obj.data, kind.pod_spec_path, "labels")
+    metadata = get_path(obj.data, kind.pod_spec_path[:-1] + ("metadata",))
+    annotations, labels = _mapping_in(metadata, "annotations"), _mapping_in(metadata, "labels")
     return PodView(obj, kind, path, spec, containers, _primary(containers, annotations), annotations, labels)
 
 
 def _containers(spec: Mapping, path: tuple, catalogue: Catalogue) -> Iterator[Container]:
     for list_name in ("initContainers", "containers", "ephemeralContainers"):
         for index, item in mapping_items(spec.get(list_name)):
-            name = item.get("name") if isinstance(item.get("name"), str) else None
+            name = item.get("name")
+            name = name if isinstance(name, str) else None
             role = _role(list_name, item)
             sidecar = None
-            if role in (Role.APP, Role.SIDECAR, Role.INIT):
+            if role is not Role.EPHEMERAL:
                 sidecar = catalogue.identify(item.get("image"), name)
                 if role is Role.APP and sidecar is not None:
                     role = Role.HELPER
@@ -212,16 +237,16 @@ def _primary(containers: tuple[Container, ...], annotations: Mapping) -> Contain
     return apps[0] if apps else (regular[0] if regular else None)
 
 
-def _pod_metadata(data: Mapping, pod_spec_path: tuple, key: str) -> Mapping:
-    """Annotations or labels of the pod: the template's metadata, or the object's for a bare Pod."""
-    value = get_path(data, pod_spec_path[:-1] + ("metadata", key))
-    return value if isinstance(value, Mapping) else {}
+def _mapping_in(metadata: Any, key: str) -> Mapping:
+    """Annotations or labels of the pod, from its metadata (the template's, or a bare Pod's own)."""
+    value = metadata.get(key) if isinstance(metadata, MAPPING_TYPES) else None
+    return value if isinstance(value, MAPPING_TYPES) else {}
 
 
 def get_path(data: Any, path: tuple) -> Any:
     """The value at `path` in plain data, or None where the path leaves the mappings."""
     for key in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, MAPPING_TYPES):
             return None
         data = data.get(key)
     return data

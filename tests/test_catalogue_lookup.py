@@ -13,6 +13,7 @@ import itertools
 
 import pytest
 
+from sidecarlint import catalogue as catalogue_module
 from sidecarlint.catalogue import (
     Catalogue,
     CatalogueEntry,
@@ -89,3 +90,23 @@ def test_configured_entries_come_first():
     assert catalogue.identify("registry:5000/fluent-bit", None).name == "team-fluent"
     assert catalogue.identify("fluent/fluentd", None).name == "team-late"
     assert catalogue.identify("nginx-prometheus-exporter", None).name == "team-late"
+
+
+def test_remembered_repositories_give_the_same_entries_and_stay_bounded(monkeypatch):
+    """The memo of image repositories is emptied when full and keeps no long one; answers
+    from it, for other tags of a repository and after it has been emptied, are the plain
+    reading's."""
+    monkeypatch.setattr(catalogue_module, "_MEMO_SIZE", 5)
+    catalogue = Catalogue(builtin_entries())
+    images = ["istio/proxyv2:1.20", "nginx:1.25", "fluent/fluent-bit", "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2",
+              "busybox", "hashicorp/vault:1.15", "quay.io/oauth2-proxy/oauth2-proxy:v7"]
+    assert all(reference_identify(catalogue, image, None) is not None for image in images[2:4])
+    for _ in range(3):
+        for image in images:
+            assert catalogue.identify(image, "web") is reference_identify(catalogue, image, "web"), image
+            other_tag = image.split(":")[0] + ":9.9"  # none of these has a registry port
+            assert catalogue.identify(other_tag, None) is reference_identify(catalogue, other_tag, None)
+            assert len(catalogue._repository_memo) <= 5
+    long_image = "registry.example.com/" + "a/" * 200 + "istio/proxyv2:1.20"
+    assert catalogue.identify(long_image, None) is reference_identify(catalogue, long_image, None)
+    assert image_repository(long_image) not in catalogue._repository_memo

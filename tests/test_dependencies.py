@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sidecarlint.dependencies import _flag_ports, listening_ports, local_connections
+from sidecarlint.dependencies import (
+    _ADDRESS_FLAG,
+    _LOCAL_HOST_ONLY,
+    _PORT_FLAG,
+    _TCP_PORT,
+    _TRAILING_PORT,
+    _flag_ports,
+    _is_local_host_alone,
+    listening_ports,
+    local_connections,
+)
 from sidecarlint.pods import Container, Role
 
 
@@ -87,3 +97,37 @@ def test_words_that_are_no_flag_and_no_tcp_address_give_no_port(word, following)
     """listening_ports skips such words without trying _flag_ports' patterns on them."""
     if not word.startswith("-") and "tcp:" not in word:
         assert list(_flag_ports(word, following)) == []
+
+
+def _flag_ports_by_patterns(word: str, following: str) -> list[int]:
+    """_flag_ports as the plain reading of its patterns, every one tried on every word."""
+    found = []
+    if match := _PORT_FLAG.match(word):
+        value = match["port"] or (following if following.isdigit() else None)
+        if value:
+            found.append(int(value))
+    elif match := _ADDRESS_FLAG.match(word):
+        value = match["value"] if match["value"] is not None else following
+        if port := _TRAILING_PORT.search(value or ""):
+            found.append(int(port["port"]))
+    return found + [int(match["port"]) for match in _TCP_PORT.finditer(word)]
+
+
+# Letters of the flags' words in both cases, and letters that IGNORECASE folds into them
+# (the long s, the Kelvin sign, the dotless i): the substring tests must never skip a match.
+FLAG_TEXT = st.text(alphabet="-=:,.0123456789 portaddrbindlistenPORTADDRBINDLISTENtcp\u017f\u212a\u0131", max_size=24)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(FLAG_TEXT, st.sampled_from(["--port=5432", "--PORT", "-listen", "--bind-addre\u017fs=:80", "--Port=1"])), st.sampled_from(["", "5432", ":80", "0.0.0.0:443"]))
+def test_flag_ports_match_the_patterns(word, following):
+    assert list(_flag_ports(word, following)) == _flag_ports_by_patterns(word, following)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="localhstLOCALHST127.0:[]1 \t\n\u017f\u212a\u0131", max_size=14),
+    st.sampled_from(["localhost", " LocalHost\n", "127.0.0.1", "[::1]", "::1", "localho\u017ft", "::10", "localhost."]),
+))
+def test_local_host_alone_matches_the_pattern(text):
+    assert _is_local_host_alone(text) == (_LOCAL_HOST_ONLY.match(text.strip()) is not None)

@@ -6,7 +6,7 @@ import pytest
 
 from sidecarlint.load import load_text
 from sidecarlint.objects import objects_in
-from sidecarlint.pods import Role, pod_views
+from sidecarlint.pods import Role, computed_once, pod_views
 
 
 def views(registry, text):
@@ -157,3 +157,29 @@ def test_wrong_shapes_are_left_out_of_the_view(registry, spec):
     text = "apiVersion: v1\nkind: Pod\nspec:\n" + "".join(f"  {line}\n" for line in spec.splitlines())
     (view,) = views(registry, text)
     assert all(isinstance(c.spec, dict) for c in view.containers)
+
+
+def test_computed_once_computes_on_first_use_and_keeps_the_value():
+    calls = []
+
+    class Thing:
+        @computed_once
+        def answer(self):
+            """The answer."""
+            calls.append(self)
+            return [42]
+
+    thing, other = Thing(), Thing()
+    first = thing.answer
+    assert first == [42] and thing.answer is first and calls == [thing]
+    assert other.answer == [42] and calls == [thing, other]  # each instance its own
+    assert thing.__dict__["answer"] is first
+    assert isinstance(Thing.answer, computed_once) and Thing.answer.__doc__ == "The answer."
+
+
+def test_container_properties_are_computed_once(registry):
+    (view,) = views(registry, POD.format(default="web"))
+    container = view.containers[0]
+    assert container.command_line is container.command_line
+    assert container.probes is container.probes
+    assert view.volumes is view.volumes and view.volume_names is view.volume_names

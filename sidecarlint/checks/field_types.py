@@ -131,28 +131,43 @@ class _Where:
 
 def _check(value: Any, expected: Type, path: tuple, where: _Where, found: list[Violation]) -> None:
     """Adds to `found` the fields of `value` (at `path`, not None) that do not fit `expected`;
-    the first misfit of each branch only, as the API server stops at it. Every pod's every
-    field passes here, so it appends instead of yielding, and skips nulls before descending."""
-    if not _FITS[expected.kind](value):
-        message = _message(value, expected, path[len(where.base):], where.kind)
-        found.append(Violation(path, message, _container(path, where.names)))
-        return
+    the first misfit of each branch only, as the API server stops at it."""
+    if _FITS[expected.kind](value):
+        _check_inside(value, expected, path, where, found)
+    else:
+        found.append(_misfit(value, expected, path, where))
+
+
+def _check_inside(value: Any, expected: Type, path: tuple, where: _Where, found: list[Violation]) -> None:
+    """Adds to `found` the misfits among the items or fields of `value`, which fits `expected`.
+
+    Every field of every pod passes here: each child is tested in this loop (a string, the
+    most common, without a call), and only a collection that fits is descended into; the
+    path is made only for the few children that need it. Nulls are skipped: they decode to
+    zero values."""
     items = expected.items
-    if expected.kind == "list":
-        if items is not None:
-            for index, item in enumerate(value):
-                if item is not None:
-                    _check(item, items, path + (index,), where, found)
+    if items is not None and expected.kind in _COLLECTIONS:
+        children = enumerate(value) if expected.kind == "list" else value.items()
+        for key, item in children:
+            if item is not None and not (items is STRING and isinstance(item, _STRING_TYPES)):
+                _check_child(item, items, path, key, where, found)
     elif expected.kind == "mapping":
-        if items is not None:
-            for key, item in value.items():
-                if item is not None:
-                    _check(item, items, path + (key,), where, found)
-        else:
-            for key, field_type in expected.fields.items():
-                item = value.get(key)
-                if item is not None:
-                    _check(item, field_type, path + (key,), where, found)
+        for key, field_type in expected.fields.items():
+            item = value.get(key)
+            if item is not None and not (field_type is STRING and isinstance(item, _STRING_TYPES)):
+                _check_child(item, field_type, path, key, where, found)
+
+
+def _check_child(item: Any, expected: Type, path: tuple, key: Any, where: _Where, found: list[Violation]) -> None:
+    if not _FITS[expected.kind](item):
+        found.append(_misfit(item, expected, path + (key,), where))
+    elif expected.kind in _COLLECTIONS:
+        _check_inside(item, expected, path + (key,), where, found)
+
+
+def _misfit(value: Any, expected: Type, path: tuple, where: _Where) -> Violation:
+    message = _message(value, expected, path[len(where.base):], where.kind)
+    return Violation(path, message, _container(path, where.names))
 
 
 def _fits_integer(value: Any) -> bool:
@@ -169,15 +184,17 @@ def _fits_quantity(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_STRING_TYPES = (str, bytes, datetime.date)  # dates and !!binary arrive as strings
 # Whether a value (never None) fits a kind of type. The loader builds plain dicts and lists.
 _FITS = {
-    "string": lambda value: isinstance(value, (str, bytes, datetime.date)),  # dates and !!binary arrive as strings
+    "string": lambda value: isinstance(value, _STRING_TYPES),
     "integer": _fits_integer,
     "boolean": lambda value: isinstance(value, bool),
     "quantity": _fits_quantity,
     "list": lambda value: isinstance(value, list),
     "mapping": lambda value: isinstance(value, dict),
 }
+_COLLECTIONS = ("list", "mapping")  # the kinds with items or fields inside
 
 
 def describe(value: Any) -> str:

@@ -88,7 +88,8 @@ def _may_name_tail(command_line: list[str]) -> bool:
     removes, can join letters that are apart in the item (`t'ai'l`). An item that holds
     none of them and not `tail` either cannot give such a word.
     """
-    return any("tail" in item or "'" in item or '"' in item or "\\" in item for item in command_line)
+    text = "\n".join(command_line)  # no word of the tests below can span the line break
+    return "tail" in text or "'" in text or '"' in text or "\\" in text
 
 
 def tailed_files(command_line: list[str]) -> list[str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from sidecarlint.checks import CheckContext, Violation, check
@@ -13,9 +14,14 @@ from sidecarlint.pods import PodView, Role
 POD_LEVEL_RESOURCES = (1, 34)
 
 
+_NO_AMOUNTS: Mapping = MappingProxyType({})
+
+
 def _amounts(resources: Any, kind: str) -> Mapping:
+    if resources is None:
+        return _NO_AMOUNTS  # the usual pod: no pod-level resources
     section = resources.get(kind) if isinstance(resources, Mapping) else None
-    return section if isinstance(section, Mapping) else {}
+    return section if isinstance(section, Mapping) else _NO_AMOUNTS
 
 
 def missing_bounds(resources: Any, pod_resources: Any) -> list[str]:
@@ -24,7 +30,7 @@ def missing_bounds(resources: Any, pod_resources: Any) -> list[str]:
     pod_requests, pod_limits = _amounts(pod_resources, "requests"), _amounts(pod_resources, "limits")
     missing = []
     for resource in ("cpu", "memory"):
-        if not any(resource in amounts for amounts in (requests, limits, pod_requests, pod_limits)):
+        if not (resource in requests or resource in limits or resource in pod_requests or resource in pod_limits):
             missing.append(f"requests.{resource}")
     if "memory" not in limits and "memory" not in pod_limits:
         missing.append("limits.memory")
@@ -35,11 +41,14 @@ def missing_bounds(resources: Any, pod_resources: Any) -> list[str]:
 def resource_bounds(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     pod_resources = pod.spec.get("resources") if context.kubernetes_version >= POD_LEVEL_RESOURCES else None
     # Ephemeral containers may not set resources at all.
-    for container in pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER):
-        missing = missing_bounds(container.spec.get("resources"), pod_resources)
+    for container in pod.containers:
+        if container.role is Role.EPHEMERAL:
+            continue
+        resources = container.spec.get("resources")
+        missing = missing_bounds(resources, pod_resources)
         if not missing:
             continue
-        where = "resources" if isinstance(container.spec.get("resources"), Mapping) else "name"
+        where = "resources" if isinstance(resources, Mapping) else "name"
         yield Violation(
             container.field_path(where),
             f"{container.role} container {container.label!r} sets no {_join(missing)}",

@@ -6,19 +6,20 @@ import difflib
 from collections.abc import Iterator, Mapping
 
 from sidecarlint.checks import CheckContext, Violation, check
-from sidecarlint.pods import Container, PodView, Role
+from sidecarlint.pods import MAPPING_TYPES, Container, PodView, Role
 from sidecarlint.quantities import parse_quantity
 
 
 def _mounted_by(pod: PodView, name: str, roles: tuple[Role, ...], writable: bool = False) -> list[Container]:
-    return [
-        container
-        for container in pod.with_role(*roles)
-        if any(
-            mount.get("name") == name and not (writable and mount.get("readOnly") is True)
-            for _, mount in container.list_of("volumeMounts")
-        )
-    ]
+    found = []
+    for container in pod.containers:
+        if container.role not in roles:
+            continue
+        for _, mount in container.list_of("volumeMounts"):
+            if mount.get("name") == name and not (writable and mount.get("readOnly") is True):
+                found.append(container)
+                break
+    return found
 
 
 def _names(containers: list[Container]) -> str:
@@ -50,7 +51,7 @@ def shared_volume_size(pod: PodView, params: Mapping, context: CheckContext) -> 
         if not isinstance(name, str) or "emptyDir" not in volume:
             continue
         source = volume.get("emptyDir")
-        source = source if isinstance(source, Mapping) else {}  # `emptyDir:` with no value is {}
+        source = source if isinstance(source, MAPPING_TYPES) else {}  # `emptyDir:` with no value is {}
         if source.get("sizeLimit") is not None:
             continue
         if source.get("medium") == "Memory":
