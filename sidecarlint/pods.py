@@ -186,8 +186,8 @@ def pod_views(
     obj: KubeObject, kinds: Iterable[WorkloadKind], catalogue: Catalogue
 ) -> Iterator[PodView]:
     for kind in kinds:
-        if kind.kind != obj.kind or not kind.matches(obj.api_version, obj.kind):
-            continue  # the names first: most kinds differ by name, and the test costs no call
+        if not kind.matches(obj.api_version, obj.kind):  # a plugin's kind may match other names
+            continue
         spec = get_path(obj.data, kind.pod_spec_path)
         if isinstance(spec, MAPPING_TYPES):
             yield build_pod_view(obj, kind, spec, catalogue)
