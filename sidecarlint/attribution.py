@@ -352,8 +352,15 @@ def helm_bases(source) -> list[Path]:
     if render is not None:
         return [Path(render.directory)]
     named = source.path if source.path is not None else getattr(source, "stdin_name", None)
-    bases = [Path(os.path.dirname(named) or ".")] if named else []
-    return [*bases, Path(".")] if Path(".") not in bases else bases
+    return list(_bases_beside((os.path.dirname(named) or ".") if named else None))
+
+
+@functools.lru_cache(maxsize=256)
+def _bases_beside(directory: str | None) -> tuple[Path, ...]:
+    """The directory of a rendered file, then the working directory (the same for every
+    file of a directory: worked out once)."""
+    bases = [Path(directory)] if directory is not None else []
+    return (*bases, Path(".")) if Path(".") not in bases else tuple(bases)
 
 
 def template_file(source_path: str, bases) -> Path | None:

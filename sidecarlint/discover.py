@@ -77,12 +77,16 @@ class Source:
             return self.render.render().encode("utf-8")
         if self.path is None:
             return _read_at_most(sys.stdin.buffer, self.max_bytes, None)
-        return _read_file(self.path, self.max_bytes, pipes=not self.walked)
+        return _read_file(self.path, self.max_bytes, walked=self.walked)
 
 
-def _read_file(path: str, limit: int | None, pipes: bool) -> bytes:
-    mode = os.stat(path).st_mode  # follows links; raises for a missing path, a loop, no access
-    _check_kind(mode, pipes)
+def _read_file(path: str, limit: int | None, walked: bool) -> bytes:
+    """A path named on the command line is looked at before it is opened: a device must
+    not even be opened, a named pipe may be read. A walk has passed over everything but
+    regular files and links to them already; what was swapped since is refused below."""
+    pipes = not walked
+    if not walked:
+        _check_kind(os.stat(path).st_mode, pipes)  # follows links; raises for a missing path, a loop, no access
     # Open without blocking (a pipe swapped in after the stat, or one without a writer yet),
     # then look again at what was opened.
     descriptor = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))
@@ -197,6 +201,7 @@ def discover(
     if missing:
         raise MissingPathError(f"{missing[0]}: no such file or directory")
     _real_directory.cache_clear()  # links may have changed since an earlier run in this process
+    _directory_display.cache_clear()  # and so may the working directory
     renderers = render_roots.Renderers.installed()
     entries: list = []
     for path in paths:
@@ -311,13 +316,13 @@ def _display_in_walk(path: str) -> str:
     """`display_path(path)` for a file a walk found (a name without `..`, joined to its
     directory), with the directory's part worked out once for all its files."""
     directory, name = os.path.split(path)
-    shown = _directory_display(directory, os.getcwd())
+    shown = _directory_display(directory)
     return name if shown == os.curdir else os.path.join(shown, name)
 
 
 @functools.lru_cache(maxsize=4096)
-def _directory_display(directory: str, cwd: str) -> str:
-    return display_path(directory)
+def _directory_display(directory: str) -> str:
+    return display_path(directory)  # relative to the working directory: emptied by each discover()
 
 
 def display_path(path: str) -> str:

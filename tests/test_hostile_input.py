@@ -816,6 +816,13 @@ def test_pipes_and_devices_in_a_walk_are_passed_over(tmp_path):
     assert completed.stdout.splitlines()[-1] == "Found 1 problem (1 error) in 1 of 1 file checked."
 
 
+@pytest.mark.skipif(not POSIX, reason="FIFOs")
+def test_a_walked_file_swapped_for_a_pipe_before_it_is_read_is_refused_at_once(tmp_path):
+    os.mkfifo(tmp_path / "pod.yaml")  # a regular file when the walk saw it; no writer now
+    with pytest.raises(discover_module.NotRegularFileError, match="it is a named pipe, not a regular file"):
+        Source("pod.yaml", str(tmp_path / "pod.yaml"), walked=True).read()
+
+
 @pytest.mark.skipif(not POSIX, reason="FIFOs and devices")
 def test_named_pipes_never_block_and_devices_are_reported(tmp_path):
     os.mkfifo(tmp_path / "pipe.yaml")
