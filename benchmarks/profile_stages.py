@@ -46,6 +46,7 @@ STAGES = (
     ("objects (objects.py)", "objects_in", "sidecarlint/objects.py"),
     ("pod views (pods.py, catalogue)", "pod_views", "sidecarlint/pods.py"),
     ("dependencies() (dependencies.py)", "dependencies", "sidecarlint/dependencies.py"),
+    ("rule dispatch: which rules concern a pod (dispatch.py)", "PodRules.for_pod", "sidecarlint/dispatch.py"),
     ("findings: Finding objects", "_finding", "sidecarlint/engine.py"),
     ("findings: positions (positions.span_of)", "span_of", "sidecarlint/positions.py"),
     ("findings: sort", "Finding.sort_key", "sidecarlint/findings.py"),
