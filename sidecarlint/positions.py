@@ -72,24 +72,17 @@ def _walk(root: yaml.Node, path: Path) -> tuple[yaml.Node | None, yaml.Node]:
 
 def _find_pair(mapping: yaml.MappingNode, key: Any) -> tuple[yaml.Node, yaml.Node] | None:
     """The last pair whose key is `key` (the one the data keeps), then merged mappings."""
-    found = None
-    merges = []
-    for key_node, value_node in mapping.value:
-        if key_node.tag == _MERGE_TAG:
-            merges.append(value_node)
-        elif isinstance(key_node, yaml.ScalarNode) and _same_key(key_node, key):
-            found = (key_node, value_node)
-    if found is not None:
-        return found
-    for merge in merges:
+    wanted = key if isinstance(key, str) else str(key)  # a key such as `80:` is an int in the data
+    pairs = mapping.value
+    for key_node, value_node in reversed(pairs):  # from the end: the first match is the last pair
+        if key_node.value == wanted and isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+            return key_node, value_node
+    for key_node, merge in pairs:
+        if key_node.tag != _MERGE_TAG:
+            continue
         for source in merge.value if isinstance(merge, yaml.SequenceNode) else [merge]:
             if isinstance(source, yaml.MappingNode):
                 pair = _find_pair(source, key)
                 if pair is not None:
                     return pair
     return None
-
-
-def _same_key(key_node: yaml.ScalarNode, key: Any) -> bool:
-    # Manifest keys are strings; a key such as `80:` is an int in the data.
-    return key_node.value == key if isinstance(key, str) else key_node.value == str(key)

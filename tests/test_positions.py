@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from sidecarlint.load import load_text
-from sidecarlint.positions import Span
+from sidecarlint.positions import Span, span_of
 
 POD = """\
 spec:
@@ -48,3 +48,30 @@ def test_span_start(document, path, start):
 def test_span_end_covers_the_node(document):
     assert document.span(("spec", "containers", 0, "image")) == Span(4, 14, 4, 26)
     assert document.span(("spec", "containers", 1, "ports", 0, "containerPort")) == Span(9, 31, 9, 33)
+
+
+MERGED = """\
+base: &base {x: 1, y: 1}
+obj:
+  <<: *base
+  y: 2
+  80: http
+  x_: 3
+  "<<": quoted
+  y: 4
+"""
+
+
+@pytest.mark.parametrize(
+    "path, start",
+    [
+        (("obj", "y"), (8, 6)),  # given twice: the last, which the data keeps
+        (("obj", "x"), (1, 17)),  # only merged in: where the anchored mapping says it
+        (("obj", 80), (5, 7)),  # an int key in the data, text in the file
+        (("obj", "<<"), (7, 9)),  # a quoted `<<` is a key like any other, not a merge
+        (("obj", "z"), (2, 1)),  # nowhere: the deepest node that exists
+    ],
+)
+def test_repeated_merged_and_numeric_keys(path, start):
+    span = span_of(yaml.compose(MERGED, Loader=yaml.CSafeLoader), path)
+    assert (span.line, span.column) == start
