@@ -556,7 +556,12 @@ def _parses(text: str, loader: type) -> bool:
 
 
 def _mappings_starting_at(root: yaml.Node, starts: set[tuple[int, int]]) -> bool:
-    """Whether a mapping node starts where an action does (each node visited once)."""
+    """Whether a mapping node starts where an action does (each node visited once).
+
+    A collection whose text holds no action start cannot hold such a mapping, so it is
+    not entered: the walk follows the few paths that lead to actions (an anchored node met
+    through an alias is also inside the collection that defines it, whose text holds it)."""
+    ordered = sorted(starts)
     seen: set[int] = set()
     pending = [root]
     while pending:
@@ -564,8 +569,12 @@ def _mappings_starting_at(root: yaml.Node, starts: set[tuple[int, int]]) -> bool
         if id(node) in seen or isinstance(node, yaml.ScalarNode):
             continue
         seen.add(id(node))
+        start = (node.start_mark.line + 1, node.start_mark.column + 1)
+        first = bisect.bisect_left(ordered, start)
+        if first == len(ordered) or ordered[first] > (node.end_mark.line + 1, node.end_mark.column + 1):
+            continue  # no action starts inside it
         if isinstance(node, yaml.MappingNode):
-            if (node.start_mark.line + 1, node.start_mark.column + 1) in starts:
+            if ordered[first] == start:
                 return True
             pending.extend(part for pair in node.value for part in pair)
         else:

@@ -74,6 +74,20 @@ def test_an_action_that_parses_as_a_mapping_is_still_a_template(loader):
     assert problem.span == Span(3, 9, 3, 28)  # `{{ .Release.Name }}`, 19 characters from column 9
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a\n  b: {{ .x }}\nc: *a\n",  # inside an anchored mapping, met again through its alias
+        "a: [x, {{ .y }}]\nb: 'plain {{ data }}'\n",  # in a flow sequence, and in a string after it
+        "- one\n- two: {{ .z }}\n- {{ .w }}\n",  # in block sequence items
+        "a:\n  b:\n    c: {{ .deep }}\n",
+    ],
+)
+def test_an_action_read_as_a_mapping_is_found_wherever_it_is_nested(text):
+    (problem,) = load_text(text, "template.yaml").problems
+    assert problem.kind == "template"
+
+
 @pytest.mark.parametrize("loader", LOADERS)
 def test_actions_inside_strings_are_data(loader):
     loaded = load_text(VAULT_ANNOTATION, "pod.yaml", loader)
