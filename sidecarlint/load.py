@@ -220,6 +220,9 @@ class _Budget:
 
     composed: int = 0  # nodes the guarded composer made
     built: int = 0  # nodes the builder made, copies from aliases included
+    # Whether a node may be met twice: only an alias makes that, and only an anchor (`&`)
+    # makes an alias possible. Most files hold none, and need no note of what was built.
+    aliases: bool = True
 
 
 _FILE_TOO_BIG = (
@@ -287,7 +290,7 @@ def _not_yaml_text(text: str) -> LoadProblem | None:
 
 def _read_documents(text: str, loaded: LoadedFile, loader: type) -> Iterator[Document]:
     """Each document as it is built; what is wrong with the file goes to `loaded.problems`."""
-    budget = _Budget()
+    budget = _Budget(aliases="&" in text)
     last = -1  # the last document composed; a syntax error is in the one after it
     try:
         for last, root in enumerate(_compose_all(text, loader, budget)):
@@ -701,7 +704,7 @@ def _build_document(root: yaml.Node, index: int, budget: _Budget) -> tuple[Any, 
     and every limit is exactly the careful builder's.
     """
     try:
-        data, built = _build_plain(root, min(ALIAS_EXPANSION_LIMIT, MAX_NODES - budget.built))
+        data, built = _build_plain(root, min(ALIAS_EXPANSION_LIMIT, MAX_NODES - budget.built), budget.aliases)
     except _NotPlain:
         builder = _Builder(index, budget)
         data = builder.build(root, ())
@@ -751,13 +754,14 @@ def _plain_scalar(tag: str, node: yaml.ScalarNode) -> Any:
     return built
 
 
-def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
+def _build_plain(root: yaml.Node, most: int, aliases: bool = True) -> tuple[Any, int]:
     """The data of a document with nothing to report, and the nodes built; `_NotPlain` at
     the first thing the careful builder must see, or past `most` nodes.
 
     What makes it plain, and the same data as `_Builder` builds:
     - every node is built once: no anchor is used again. An alias is the very node its
-      anchor names, so a collection seen twice (kept by `id`) hands over; a scalar seen
+      anchor names, so a collection seen twice (kept by `id`, unless `aliases` is false:
+      the text holds no anchor) hands over; a scalar seen
       twice builds the same value either way, and since at most `most`, which is no more
       than ALIAS_EXPANSION_LIMIT, nodes are built, aliases to scalars cannot pass that
       limit here;
@@ -780,8 +784,9 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
         node_type = type(node)
         if depth > MAX_DEPTH or node.tag not in _CORE_TAGS:
             raise _NotPlain
-        collections.add(id(node))
-        counts[1] += 1
+        if aliases:
+            collections.add(id(node))
+            counts[1] += 1
         items = node.value
         if node_type is sequence_node:
             counts[0] += len(items)
@@ -833,7 +838,7 @@ def _build_plain(root: yaml.Node, most: int) -> tuple[Any, int]:
         # garbage collector would free, with the set of ids it holds. Linting runs with
         # the collector relaxed, so it is broken here, and freed at once.
         collection = None  # type: ignore[assignment]
-    if len(collections) != counts[1]:  # a collection was built twice: an anchor used again
+    if aliases and len(collections) != counts[1]:  # a collection was built twice: an anchor used again
         raise _NotPlain
     return data, counts[0]
 
