@@ -194,6 +194,11 @@ def _is_log_path(path: str) -> bool:
     return path.startswith("/") and not path.startswith(NOT_LOG_FILES)
 
 
+# The pods both log-shipper rules concern: a shipper (a container that runs beside the
+# app: known to the catalogue, or running `tail`) and an app that is not the shipper.
+BESIDE_AN_APP = PodsWith(at_least(2, Role.APP, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP))
+
+
 def shippers_beside_an_app(pod: PodView) -> list[Shipper]:
     """Log shippers that run beside an app container, node-level agents left out.
 
@@ -272,7 +277,7 @@ def _names(containers: list[Container]) -> str:
 
 @check(
     "log-shipper-shared-volume",
-    pods=PodsWith(at_least(2, Role.APP, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP)),
+    pods=BESIDE_AN_APP,
 )
 def log_shipper_shared_volume(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for shipper in shippers_beside_an_app(pod):
@@ -340,7 +345,7 @@ def _is_tail(shipper: Shipper) -> bool:
 
 @check(
     "log-shipper-writable-mount",
-    pods=PodsWith(at_least(2, Role.APP, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP)),
+    pods=BESIDE_AN_APP,
 )
 def log_shipper_writable_mount(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for shipper in shippers_beside_an_app(pod):
