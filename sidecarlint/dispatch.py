@@ -40,10 +40,9 @@ def pod_shape(pod: PodView, most: int) -> tuple:
     """What a pod's rules depend on: whether its workload runs to completion, and how many
     containers of each role it has (`ROLES` order), counted up to `most`, since no
     declaration asks for more."""
-    counts = dict.fromkeys(ROLES, 0)
-    for container in pod.containers:
-        counts[container.role] += 1
-    return (pod.workload.runs_to_completion, *[min(count, most) for count in counts.values()])
+    # Counted in a list, not a dict keyed by role: hashing an Enum member is a Python call.
+    roles = [container.role for container in pod.containers]
+    return (pod.workload.runs_to_completion, *[min(roles.count(role), most) for role in ROLES])
 
 
 def admits(pods: PodsWith | None, shape: tuple) -> bool:

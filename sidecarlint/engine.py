@@ -181,7 +181,8 @@ class Linter:
             if violations:
                 if ref is None and obj is not None:
                     ref = ObjectRef(obj.kind, obj.name, obj.namespace)
-                found.extend(_finding(rule, violation, source, document, ref) for violation in violations)
+                for violation in violations:
+                    found.append(_finding(rule, violation, source, document, ref))
         return found
 
 
@@ -312,20 +313,26 @@ def _unread(source: Source, problem: LoadProblem) -> tuple[LoadedFile, Iterator[
 
 
 def _finding(rule: Rule, violation: Violation, source: str, document: Document | None, ref) -> Finding:
-    def locate(path: tuple) -> Span:
-        return document.span(path) if document is not None else Span.start()
-
+    span = violation.span
+    if span is None:
+        span = document.span(violation.path) if document is not None else Span.start()
+    related: tuple[RelatedLocation, ...] = ()
+    if violation.related:
+        related = tuple(
+            RelatedLocation(document.span(r.path) if document is not None else Span.start(), r.message)
+            for r in violation.related
+        )
     return Finding(
         rule=rule.name,
         severity=rule.severity,
         message=violation.message,
         path=source,
-        span=violation.span or locate(violation.path),
+        span=span,
         object=ref,
         container=violation.container,
         field_path=violation.path,
         document=document.index if document is not None else violation.document,
-        related=tuple(RelatedLocation(locate(r.path), r.message) for r in violation.related),
+        related=related,
     )
 
 

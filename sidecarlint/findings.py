@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sidecarlint.positions import Span
+from sidecarlint.records import record
 
 
 class Severity(str, Enum):
@@ -24,7 +25,7 @@ class Severity(str, Enum):
 _RANKS = {Severity.NOTE: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass(frozen=True)
+@record
 class ObjectRef:
     kind: str
     name: str | None
@@ -34,7 +35,7 @@ class ObjectRef:
         return f"{self.kind}/{self.name}" if self.name else self.kind
 
 
-@dataclass(frozen=True)
+@record
 class RelatedLocation:
     span: Span
     message: str
@@ -46,7 +47,7 @@ class RenderedLocation:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     rule: str
     severity: Severity
@@ -70,7 +71,10 @@ class Finding:
         return self.span.column
 
     def sort_key(self) -> tuple:
-        return (self.path, self.span, self.rule, self.message)
+        # The span's fields rather than the span: the same order (a Span orders as the
+        # tuple of its fields), compared without a call to its `__lt__`.
+        span = self.span
+        return (self.path, span.line, span.column, span.end_line, span.end_column, self.rule, self.message)
 
 
 INTERNAL_ERROR = "internal-error"

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from sidecarlint.positions import Span, span_of
+from sidecarlint.records import record
 from sidecarlint.suppressions import Suppression, comment_directives
 
 try:  # libyaml is several times faster; the pure-Python loader gives the same results
@@ -165,7 +166,7 @@ _YAML_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7F))  # the ASCII characters of th
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as YAML 1.1 counts lines
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     """One YAML document of a file."""
 

@@ -8,19 +8,17 @@ here, so that no check has to defend itself against them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from sidecarlint.catalogue import Catalogue, CatalogueEntry
-from sidecarlint.objects import KubeObject
+from sidecarlint.objects import MAPPING_TYPES, KubeObject  # MAPPING_TYPES: for the checks too
+from sidecarlint.records import record
 from sidecarlint.workloads import WorkloadKind
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PROBE_FIELDS = ("livenessProbe", "readinessProbe", "startupProbe")
-# For `isinstance`: a dict, which is what the loader builds, is recognised at once, without
-# a call to the abstract class's check (which costs more, and a pod view makes many of them).
-MAPPING_TYPES = (dict, Mapping)
 T = TypeVar("T")
 
 
@@ -56,7 +54,7 @@ class Role(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@record
 class Container:
     name: str | None
     role: Role
@@ -83,11 +81,10 @@ class Container:
 
         Computed once per container and shared, like the properties below: do not change them.
         """
-        try:
-            return self._lists[key]
-        except KeyError:
+        items = self._lists.get(key)
+        if items is None:  # about half the calls are a container's first for its key
             items = self._lists[key] = mapping_items(self.spec.get(key))
-            return items
+        return items
 
     @computed_once
     def probes(self) -> dict[str, Mapping[str, Any]]:
@@ -106,7 +103,7 @@ class Container:
         return words
 
 
-@dataclass(frozen=True)
+@record
 class PodView:
     object: KubeObject
     workload: WorkloadKind
@@ -129,11 +126,10 @@ class PodView:
         shippers); the view never changes, so the first answer serves them all. `function`
         must be pure, and its callers must not change what it returns.
         """
-        try:
+        if function in self._derived:
             return self._derived[function]
-        except KeyError:
-            value = self._derived[function] = function(self)
-            return value
+        value = self._derived[function] = function(self)
+        return value
 
     @property
     def metadata_path(self) -> tuple:
@@ -165,7 +161,7 @@ class PodView:
         if claims_path is not None:
             for _, claim in mapping_items(get_path(self.object.data, claims_path)):
                 metadata = claim.get("metadata")
-                if isinstance(metadata, Mapping):
+                if isinstance(metadata, MAPPING_TYPES):
                     names.append(metadata.get("name"))
         return frozenset(name for name in names if isinstance(name, str))  # a list as a name is not one
 

@@ -8,17 +8,18 @@ container).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from sidecarlint.records import record
 
 Path = tuple  # of str keys and int indexes
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Span:
     """A region of a file, 1-based lines and columns (columns count Unicode code points)."""
 

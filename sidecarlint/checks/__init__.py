@@ -23,11 +23,12 @@ from typing import Any
 
 from sidecarlint.pods import Role
 from sidecarlint.positions import Span
+from sidecarlint.records import record
 
 SCOPES = ("pod", "document", "file", "suppressions")
 
 
-@dataclass(frozen=True)
+@record
 class Related:
     """The other side of a pair: the first declaration of a clashing port, say."""
 
@@ -35,7 +36,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@record
 class Violation:
     path: tuple  # into the document; positions are resolved from it only for findings
     message: str
