@@ -90,28 +90,6 @@ def _remembering_resolver(base: type) -> type:
                 return sequence_tag
             return mapping_tag if kind is mapping_node else None
 
-    if _CParser is not None and issubclass(base, _CParser):
-
-        class Loader(Loader):  # type: ignore[no-redef]
-            def __init__(self, stream):
-                super().__init__(stream)
-                self._text = stream
-
-            def get_node(self):
-                try:
-                    return super().get_node()
-                except yaml.composer.ComposerError:
-                    # libyaml's composer leaves the anchor's name out of its message
-                    # ("found undefined alias"); the guarded composer says it as PyYAML does
-                    # and stops at the same place, with the same marks.
-                    if isinstance(self._text, str):
-                        try:
-                            for _ in _compose_guarded(self._text, base, _Budget()):
-                                pass
-                        except _StopReading:  # pragma: no cover - not for text libyaml composes
-                            pass
-                    raise
-
     Loader.__name__ = Loader.__qualname__ = "Remembering" + base.__name__
     return Loader
 
@@ -315,8 +293,23 @@ def _read_documents(text: str, loaded: LoadedFile, loader: type) -> Iterator[Doc
 def _compose_all(text: str, loader: type, budget: _Budget) -> Iterator[yaml.Node]:
     """The root node of each document: libyaml's composer where it is safe, else our own."""
     if _CParser is not None and issubclass(loader, _CParser) and _compose_in_c(text):
-        return yaml.compose_all(text, Loader=loader)
+        return _compose_in_libyaml(text, loader)
     return _compose_guarded(text, loader, budget)
+
+
+def _compose_in_libyaml(text: str, loader: type) -> Iterator[yaml.Node]:
+    try:
+        yield from yaml.compose_all(text, Loader=loader)
+    except yaml.composer.ComposerError:
+        # libyaml's composer leaves the anchor's name out of its message ("found undefined
+        # alias"); the guarded composer says it as PyYAML does and stops at the same place,
+        # with the same marks.
+        try:
+            for _ in _compose_guarded(text, loader, _Budget()):
+                pass
+        except _StopReading:  # pragma: no cover - not for text libyaml composes
+            pass
+        raise
 
 
 def _may_nest_deeper_than(text: str, depth: int) -> bool:
@@ -342,13 +335,22 @@ def _may_nest_with(text: str, depth: int, flow: int) -> bool:
     room = depth - 2 * flow - 2
     if room < 0:
         return True
-    # A line's start: the text's, or after a line break (a search for a pattern that starts
-    # with one character is several times faster than `^` in MULTILINE mode). YAML 1.1 also
-    # breaks lines at CR alone, NEL and the Unicode separators, which few files hold.
-    run = "[ \t?:-]{%d}" % (room // 2 + 1)
-    rare = "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text  # each a fast scan
-    breaks = "[\n\r\x85\u2028\u2029]" if rare else "\n"
-    return re.match(run, text) is not None or re.search(breaks + run, text) is not None
+    # A line's start: the text's, or after a line break. YAML 1.1 also breaks lines at CR
+    # alone, NEL and the Unicode separators; the last three are not ASCII, and text that
+    # holds them is searched with a pattern that starts with one character (several times
+    # faster than `^` in MULTILINE mode).
+    length = room // 2 + 1
+    if text.isascii():  # the usual case: a plain search in bytes with the run's characters made one
+        indents = text.encode("ascii").translate(_INDENT_RUN)
+        run = b" " * length
+        return indents.startswith(run) or b"\n" + run in indents
+    run = "[ \t?:-]{%d}" % length
+    return re.match(run, text) is not None or re.search("[\n\r\x85\u2028\u2029]" + run, text) is not None
+
+
+# For `_may_nest_with`: a line's leading run of spaces and indicators becomes spaces, and a
+# lone CR (a line break, as in YAML 1.1) a line feed.
+_INDENT_RUN = bytes.maketrans(b"\t?:-\r", b"    \n")
 
 
 def _compose_in_c(text: str) -> bool:
