@@ -375,6 +375,9 @@ def template_file(source_path: str, bases) -> Path | None:
 # working directory is part of each key: a base may be relative (`.`).
 @functools.lru_cache(maxsize=1024)
 def _template_file(source_path: str, bases: tuple[Path, ...], cwd: str) -> Path | None:
+    plain = not source_path.startswith(("/", ".")) and "\\" not in source_path
+    if plain and not _may_hold(source_path.split("/", 1)[0], bases, cwd):
+        return None  # the usual answer for streams committed without their chart, found without pathlib
     parts = Path(source_path).parts
     if not parts or Path(source_path).is_absolute() or ".." in parts:
         return None  # only paths inside a chart: a stream must not lead the linter elsewhere
@@ -389,6 +392,13 @@ def _template_file(source_path: str, bases: tuple[Path, ...], cwd: str) -> Path 
             if candidate.is_file():
                 return candidate
     return None
+
+
+def _may_hold(first: str, bases: tuple[Path, ...], cwd: str) -> bool:
+    """Whether a base is the chart named `first` or holds an entry of that name: what
+    `_template_file` needs of a path's first part (which, for a path that starts with
+    neither `/` nor `.` and holds no `\\`, is the text before its first `/`)."""
+    return any(first == _chart_name(base, cwd) or first in _entries(base, cwd) for base in bases)
 
 
 @functools.lru_cache(maxsize=256)

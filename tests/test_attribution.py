@@ -131,6 +131,23 @@ def test_helm_position_searches_the_document_of_the_objects_kind():
     assert helm_position(WORKER, ("metadata", "labels"), service, "Service") == Span(15, 1, 15, 14)  # its kind: line
 
 
+def test_a_template_is_found_in_the_chart_or_beside_it(tmp_path, monkeypatch):
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("name: shop\n")
+    (chart / "templates" / "a.yaml").write_text("kind: Pod\n")
+    monkeypatch.chdir(tmp_path)
+    for source, bases, found in [
+        ("shop/templates/a.yaml", [chart], chart / "templates" / "a.yaml"),  # the base is the chart
+        ("shop/templates/a.yaml", [tmp_path], tmp_path / "shop" / "templates" / "a.yaml"),  # it holds the chart
+        ("./shop/templates/a.yaml", [tmp_path], tmp_path / "shop" / "templates" / "a.yaml"),
+        ("shop//templates/a.yaml", [Path(".")], Path("shop") / "templates" / "a.yaml"),
+        ("shop/templates/b.yaml", [chart, tmp_path], None),
+        ("other/templates/a.yaml", [chart, tmp_path], None),
+    ]:
+        assert template_file(source, bases) == found, source
+
+
 @pytest.mark.parametrize("source", ["/etc/passwd", "../secrets/x.yaml", "shop/../../x.yaml"])
 def test_a_source_comment_cannot_lead_outside_the_chart(tmp_path, source):
     (tmp_path / "x.yaml").write_text("kind: Pod\n")
