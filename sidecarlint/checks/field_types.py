@@ -18,15 +18,15 @@ import datetime
 import functools
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sidecarlint import workloads
 from sidecarlint.checks import CheckContext, Violation, check
 from sidecarlint.load import Document
 from sidecarlint.objects import declared_objects
-from sidecarlint.pods import PodView, get_path
+from sidecarlint.pods import MAPPING_TYPES, PodView, get_path
 
 INT32 = (-(2**31), 2**31 - 1)
 # resource.Quantity's grammar (apimachinery pkg/api/resource/quantity.go): a signed decimal
@@ -102,72 +102,150 @@ OBJECT_META = struct(
 @check("field-types")
 def field_types(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     """The pod spec's fields, its containers', and the metadata of the object and its pod template."""
-    kind = pod.object.kind
-    found: list[Violation] = []
-    metadata_paths = [pod.object.path + ("metadata",)]
-    if pod.metadata_path != metadata_paths[0]:
-        metadata_paths.append(pod.metadata_path)
-    for path in metadata_paths:
-        value = get_path(pod.object.document.data, path)
-        if value is not None:
-            _check(value, OBJECT_META, path, _Where(pod.object.path, kind, None), found)
-    where = _Where(pod.object.path, kind, {container.path: container.name for container in pod.containers})
-    for name, field_type in POD_SPEC_FIELDS.items():
-        value = pod.spec.get(name)
-        if value is not None:
-            _check(value, field_type, pod.path + (name,), where, found)
-    return iter(found)
+    metadata_misfits: list[_Misfit] = []
+    data = pod.object.document.data
+    object_metadata_path = pod.object.path + ("metadata",)
+    _check(get_path(data, object_metadata_path), _OBJECT_META, object_metadata_path, metadata_misfits)
+    template_metadata_path = pod.metadata_path
+    if template_metadata_path != object_metadata_path:
+        _check(get_path(data, template_metadata_path), _OBJECT_META, template_metadata_path, metadata_misfits)
+    spec_misfits: list[_Misfit] = []
+    _POD_SPEC.inside(pod.spec, pod.path, spec_misfits)
+    if not (metadata_misfits or spec_misfits):  # almost every pod: nothing to put in words
+        return iter(())
+    return iter(_violations(pod, metadata_misfits, spec_misfits))
 
 
-@dataclass(frozen=True)
-class _Where:
-    """What a misfit's message and container come from: the object's path and kind, and
-    the containers' names by path."""
-
-    base: tuple
-    kind: str
-    names: Mapping[tuple, str] | None
+# A value that its field's type cannot hold: (the value, the type, its path).
+_Misfit = tuple[Any, Type, tuple]
+# Adds to a list the misfits inside a value (at a path) of the type it was made for.
+_Walk = Callable[[Any, tuple, list], None]
 
 
-def _check(value: Any, expected: Type, path: tuple, where: _Where, found: list[Violation]) -> None:
-    """Adds to `found` the fields of `value` (at `path`, not None) that do not fit `expected`;
-    the first misfit of each branch only, as the API server stops at it."""
-    if _FITS[expected.kind](value):
-        _check_inside(value, expected, path, where, found)
+class _Plan(NamedTuple):
+    """What checking a value against a `Type` needs, worked out once, when the module is
+    loaded: every field of every pod is checked, so the walk makes no lookup by kind and no
+    call for a value that a class test settles (a string, the most common, above all)."""
+
+    expected: Type
+    classes: type | tuple[type, ...]  # a value of none of these never fits
+    refine: Callable[[Any], bool] | None  # must also pass this: an integer's range, a quantity's grammar
+    inside: _Walk | None  # checks its items or fields; None when none is typed (a probe)
+
+
+def _plan(expected: Type) -> _Plan:
+    return _Plan(expected, _CLASSES[expected.kind], _REFINE.get(expected.kind), _inside_walk(expected))
+
+
+def _inside_walk(expected: Type) -> _Walk | None:
+    if expected.items is not None and expected.kind in _COLLECTIONS:
+        item = _plan(expected.items)
+        if expected.kind == "list" and _is_struct(expected.items):
+            return _structs_walk(item, _field_plans(expected.items))
+        return _items_walk(enumerate if expected.kind == "list" else dict.items, item)
+    if expected.kind == "mapping" and expected.fields:
+        return _fields_walk(_field_plans(expected))
+    return None
+
+
+def _is_struct(expected: Type) -> bool:
+    return expected.kind == "mapping" and expected.items is None and bool(expected.fields)
+
+
+def _field_plans(struct: Type) -> tuple[tuple, ...]:
+    """(key, *plan) for each field of `struct`, in the order of the table: that of the findings."""
+    return tuple((key, *_plan(field_type)) for key, field_type in struct.fields.items())
+
+
+def _check(value: Any, plan: _Plan, path: tuple, misfits: list[_Misfit]) -> None:
+    """Adds to `misfits` the parts of `value` (at `path`) that do not fit the planned type;
+    the first misfit of each branch only, as the API server stops at it. Nulls are skipped,
+    here and in the walks: they decode to zero values."""
+    expected, classes, refine, inside = plan
+    if value is None:
+        return
+    if isinstance(value, classes) and (refine is None or refine(value)):
+        if inside is not None:
+            inside(value, path, misfits)
     else:
-        found.append(_misfit(value, expected, path, where))
+        misfits.append((value, expected, path))
 
 
-def _check_inside(value: Any, expected: Type, path: tuple, where: _Where, found: list[Violation]) -> None:
-    """Adds to `found` the misfits among the items or fields of `value`, which fits `expected`.
+# The walks below test each child as `_check` does, in their own loop rather than by calling
+# it: a pod has some 150 of them. A path is made only for a child that is entered or misfits.
+# `struct.get(key)` rather than a `get` bound once: CPython calls a method named at the call
+# faster.
 
-    Every field of every pod passes here: each child is tested in this loop (a string, the
-    most common, without a call), and only a collection that fits is descended into; the
-    path is made only for the few children that need it. Nulls are skipped: they decode to
-    zero values."""
-    items = expected.items
-    if items is not None and expected.kind in _COLLECTIONS:
-        children = enumerate(value) if expected.kind == "list" else value.items()
-        for key, item in children:
-            if item is not None and not (items is STRING and isinstance(item, _STRING_TYPES)):
-                _check_child(item, items, path, key, where, found)
-    elif expected.kind == "mapping":
-        for key, field_type in expected.fields.items():
+
+def _fields_walk(fields: tuple[tuple, ...]) -> _Walk:
+    """The walk over a struct's fields (`_field_plans`)."""
+
+    def walk(value: Any, path: tuple, misfits: list[_Misfit]) -> None:
+        for key, expected, classes, refine, inside in fields:
             item = value.get(key)
-            if item is not None and not (field_type is STRING and isinstance(item, _STRING_TYPES)):
-                _check_child(item, field_type, path, key, where, found)
+            if item is None:
+                continue
+            if isinstance(item, classes) and (refine is None or refine(item)):
+                if inside is not None:
+                    inside(item, path + (key,), misfits)
+            else:
+                misfits.append((item, expected, path + (key,)))
+
+    return walk
 
 
-def _check_child(item: Any, expected: Type, path: tuple, key: Any, where: _Where, found: list[Violation]) -> None:
-    if not _FITS[expected.kind](item):
-        found.append(_misfit(item, expected, path + (key,), where))
-    elif expected.kind in _COLLECTIONS:
-        _check_inside(item, expected, path + (key,), where, found)
+def _structs_walk(struct: _Plan, fields: tuple[tuple, ...]) -> _Walk:
+    """The walk over a list of structs (containers, ports, env, volumeMounts, volumes), each
+    struct's fields in the same loop: these lists make up most of a pod."""
+    struct_type, struct_classes = struct.expected, struct.classes
+
+    def walk(value: Any, path: tuple, misfits: list[_Misfit]) -> None:
+        for index, entry in enumerate(value):
+            if entry is None:
+                continue
+            if not isinstance(entry, struct_classes):
+                misfits.append((entry, struct_type, path + (index,)))
+                continue
+            for key, expected, classes, refine, inside in fields:
+                item = entry.get(key)
+                if item is None:
+                    continue
+                if isinstance(item, classes) and (refine is None or refine(item)):
+                    if inside is not None:
+                        inside(item, path + (index, key), misfits)
+                else:
+                    misfits.append((item, expected, path + (index, key)))
+
+    return walk
 
 
-def _misfit(value: Any, expected: Type, path: tuple, where: _Where) -> Violation:
-    message = _message(value, expected, path[len(where.base):], where.kind)
-    return Violation(path, message, _container(path, where.names))
+def _items_walk(pairs: Callable[[Any], Iterable[tuple[Any, Any]]], item: _Plan) -> _Walk:
+    """The walk over any other list's items (`pairs` is `enumerate`) or a mapping's values
+    (`dict.items`)."""
+    expected, classes, refine, inside = item
+
+    def walk(value: Any, path: tuple, misfits: list[_Misfit]) -> None:
+        for key, entry in pairs(value):
+            if entry is None:
+                continue
+            if isinstance(entry, classes) and (refine is None or refine(entry)):
+                if inside is not None:
+                    inside(entry, path + (key,), misfits)
+            else:
+                misfits.append((entry, expected, path + (key,)))
+
+    return walk
+
+
+def _violations(pod: PodView, metadata_misfits: list[_Misfit], spec_misfits: list[_Misfit]) -> list[Violation]:
+    """The misfits in words; one in the pod spec names its container, if it is in one."""
+    base, kind = pod.object.path, pod.object.kind
+    names = {container.path: container.name for container in pod.containers}
+    return [
+        Violation(path, _message(value, expected, path[len(base):], kind), _container(path, container_names))
+        for misfits, container_names in ((metadata_misfits, None), (spec_misfits, names))
+        for value, expected, path in misfits
+    ]
 
 
 def _fits_integer(value: Any) -> bool:
@@ -184,17 +262,40 @@ def _fits_quantity(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+class _QuantityMemo(dict):
+    """`_fits_quantity`, remembered for short strings: a run meets the same few quantities
+    (`100m`, `256Mi`) thousands of times, and a lookup costs far less than the regular
+    expression. Only strings are kept (so `True` never meets a remembered `1`), only short
+    ones, and the memo is emptied when full: memory stays bounded whatever the files hold."""
+
+    MAX_CHARS = 64
+    MAX_ENTRIES = 4096
+
+    def __missing__(self, value: Any) -> bool:
+        fits = _fits_quantity(value)
+        if isinstance(value, str) and len(value) <= self.MAX_CHARS:
+            if len(self) >= self.MAX_ENTRIES:
+                self.clear()
+            self[value] = fits
+        return fits
+
+
 _STRING_TYPES = (str, bytes, datetime.date)  # dates and !!binary arrive as strings
-# Whether a value (never None) fits a kind of type. The loader builds plain dicts and lists.
-_FITS = {
-    "string": lambda value: isinstance(value, _STRING_TYPES),
-    "integer": _fits_integer,
-    "boolean": lambda value: isinstance(value, bool),
-    "quantity": _fits_quantity,
-    "list": lambda value: isinstance(value, list),
-    "mapping": lambda value: isinstance(value, dict),
+# The classes whose values may fit a kind of type. The loader builds plain dicts and lists.
+_CLASSES: dict[str, type | tuple[type, ...]] = {
+    "string": _STRING_TYPES,
+    "integer": (int, float),
+    "boolean": bool,
+    "quantity": (str, int, float),
+    "list": list,
+    "mapping": dict,
 }
+# The kinds whose values must also pass a test of their own. The memo is a dict, looked up
+# without a call into Python for a quantity already met.
+_REFINE: dict[str, Callable[[Any], bool]] = {"integer": _fits_integer, "quantity": _QuantityMemo().__getitem__}
 _COLLECTIONS = ("list", "mapping")  # the kinds with items or fields inside
+_POD_SPEC = _plan(struct("a mapping", "PodSpec", **POD_SPEC_FIELDS))
+_OBJECT_META = _plan(OBJECT_META)
 
 
 def describe(value: Any) -> str:
@@ -264,25 +365,30 @@ def object_types(document: Document, params: Mapping, context: CheckContext) -> 
 
 
 @functools.cache
-def _builtin_kinds() -> tuple:
-    return tuple(workloads.sidecarlint_workload_kinds())
+def _builtin_kinds() -> dict[str, tuple]:
+    """sidecarlint's own workload kinds by the name of their kind: the only ones a kind can
+    match (`WorkloadKind.matches` compares it first), so each object tries one or two."""
+    by_kind: dict[str, tuple] = {}
+    for workload in workloads.sidecarlint_workload_kinds():
+        by_kind[workload.kind] = by_kind.get(workload.kind, ()) + (workload,)
+    return by_kind
 
 
 def _object_problems(document, path: tuple, data: Mapping, kinds) -> Iterator[Violation]:
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    for key, value in (("apiVersion", api_version), ("kind", kind)):
-        if value is not None and not isinstance(value, str):
-            yield _violation(
-                document, path + (key,),
-                f"{key} must be a string, not {describe(value)}: kubectl and the API server cannot tell "
-                "what kind of object this is",
-            )
     if not (isinstance(api_version, str) and isinstance(kind, str)):
+        for key, value in (("apiVersion", api_version), ("kind", kind)):
+            if value is not None and not isinstance(value, str):
+                yield _violation(
+                    document, path + (key,),
+                    f"{key} must be a string, not {describe(value)}: kubectl and the API server cannot tell "
+                    "what kind of object this is",
+                )
         return
     items = data.get("items")
     if kind.endswith("List") and items is not None and not isinstance(items, list):
         yield _violation(document, path + ("items",), f"items must be a list of objects, not {describe(items)}")
-    for workload in kinds:
+    for workload in kinds.get(kind, ()):
         if workload.matches(api_version, kind):
             yield from _pod_spec_path_problems(document, path, data, workload, kind)
             return
@@ -295,7 +401,7 @@ def _pod_spec_path_problems(document, path: tuple, data: Mapping, workload, kind
         value = value.get(step)
         if value is None:
             return
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAPPING_TYPES):
             go = _go_type(kind, steps[: depth + 1], len(steps))
             yield _violation(
                 document, path + steps[: depth + 1],
