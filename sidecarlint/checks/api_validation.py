@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
-from sidecarlint.pods import PROBE_FIELDS, Container, PodView, Role, get_path
+from sidecarlint.pods import MAPPING_TYPES, PROBE_FIELDS, Container, PodView, Role, get_path
 
 # SidecarContainers (KEP-753): alpha, off by default, in 1.28; beta, on by default, from 1.29.
 SIDECARS_ALPHA = (1, 28)
@@ -24,6 +24,11 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")  # for pods, and (from 1.35)
 # Controllers whose pod template must keep restartPolicy Always (apps and core validation).
 ALWAYS_ONLY_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"})
 LIFECYCLE_HOOKS = ("postStart", "preStop")
+# What a regular init container may not set (a native sidecar may).
+NOT_ON_INIT_CONTAINERS = (*PROBE_FIELDS, "lifecycle")
+# Roles looked up once: reading an Enum member (`Role.APP`) costs more than the tests they serve.
+REGULAR = (Role.APP, Role.HELPER)  # containers[]
+WITHOUT_PROBES = (Role.INIT, Role.EPHEMERAL)  # the API forbids probes and lifecycle hooks on these
 
 
 def _list_name(container: Container) -> str:
@@ -83,8 +88,8 @@ def duplicate_mount_path(pod: PodView, params: Mapping, context: CheckContext) -
 @check("init-container-probe", pods=PodsWith(at_least(1, Role.INIT)))
 def init_container_probe(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for container in pod.with_role(Role.INIT):
-        for field in (*PROBE_FIELDS, "lifecycle"):
-            if not isinstance(container.spec.get(field), Mapping):
+        for field in NOT_ON_INIT_CONTAINERS:
+            if not isinstance(container.spec.get(field), MAPPING_TYPES):
                 continue
             yield Violation(
                 container.field_path(field),
@@ -114,10 +119,10 @@ def container_restart_policy(pod: PodView, params: Mapping, context: CheckContex
         "; to run it as a sidecar beside the app, move it to initContainers, where restartPolicy: Always "
         "makes a native sidecar"
     )
-    for container in pod.with_role(Role.APP, Role.HELPER):
+    for container in pod.containers:
         value = container.spec.get("restartPolicy")
-        if not isinstance(value, str):
-            continue
+        if not isinstance(value, str) or container.role not in REGULAR:
+            continue  # the usual container sets none: its role is read only when it does
         message = None
         if cases == "errors":
             if version < RESTART_RULES_ALPHA:
@@ -158,7 +163,7 @@ def native_sidecar_unsupported(pod: PodView, params: Mapping, context: CheckCont
         return
     for container in pod.with_role(Role.SIDECAR):
         if version >= SIDECARS_ALPHA:
-            rejected = [f for f in (*PROBE_FIELDS, "lifecycle") if isinstance(container.spec.get(f), Mapping)]
+            rejected = [f for f in NOT_ON_INIT_CONTAINERS if isinstance(container.spec.get(f), MAPPING_TYPES)]
             verb = "makes" if len(rejected) == 1 else "make"
             then = (
                 f", and its {' and '.join(rejected)} then {verb} the API server reject the pod"
@@ -222,9 +227,9 @@ def job_restart_policy(pod: PodView, params: Mapping, context: CheckContext) -> 
 @check("probe-port-unknown")
 def probe_port_unknown(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for container in pod.containers:
-        if container.role in (Role.INIT, Role.EPHEMERAL):  # the API forbids probes and hooks on these
+        if container.role in WITHOUT_PROBES:
             continue
-        named = list(_named_ports(container))
+        named = _named_ports(container)
         if not named:
             continue  # the usual case: probes and hooks name no port
         names = {port.get("name") for _, port in container.list_of("ports") if isinstance(port.get("name"), str)}
@@ -255,19 +260,22 @@ def probe_port_unknown(pod: PodView, params: Mapping, context: CheckContext) -> 
             yield Violation(path, f"{field} {handler} port {port!r}: {where}; {consequence}", container.name, related)
 
 
-def _named_ports(container: Container) -> Iterator[tuple[str, str, str, tuple]]:
+def _named_ports(container: Container) -> list[tuple[str, str, str, tuple]]:
     """Ports given by name in probes (httpGet, tcpSocket) and lifecycle hooks (httpGet)."""
+    found = []
     for field, probe in container.probes.items():
         for handler in ("httpGet", "tcpSocket"):
             action = probe.get(handler)
-            if isinstance(action, Mapping) and _is_port_name(action.get("port")):
-                yield field, handler, action["port"], container.field_path(field, handler, "port")
+            if isinstance(action, MAPPING_TYPES) and _is_port_name(action.get("port")):
+                found.append((field, handler, action["port"], container.field_path(field, handler, "port")))
     lifecycle = container.spec.get("lifecycle")
-    if isinstance(lifecycle, Mapping):
+    if isinstance(lifecycle, MAPPING_TYPES):
         for hook in LIFECYCLE_HOOKS:
             action = get_path(lifecycle, (hook, "httpGet"))
-            if isinstance(action, Mapping) and _is_port_name(action.get("port")):
-                yield hook, "httpGet", action["port"], container.field_path("lifecycle", hook, "httpGet", "port")
+            if isinstance(action, MAPPING_TYPES) and _is_port_name(action.get("port")):
+                path = container.field_path("lifecycle", hook, "httpGet", "port")
+                found.append((hook, "httpGet", action["port"], path))
+    return found
 
 
 def _is_port_name(value: Any) -> bool:

@@ -19,9 +19,12 @@ def image_tag(image: str) -> str | None:
 def image_pinned(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     for container in pod.containers:
         image = container.spec.get("image")
-        if not isinstance(image, str) or not image.strip() or "@" in image or "{{" in image:
+        if not isinstance(image, str) or "@" in image or "{{" in image:
             continue  # missing (a template may leave it to a controller), pinned by digest, or templated
-        tag = image_tag(image.strip())
+        reference = image.strip()
+        if not reference:
+            continue  # blank: missing too
+        tag = image_tag(reference)
         if tag is None:
             problem = "has no tag, so it runs whatever 'latest' is when the node pulls it"
         elif tag in params["unpinned-tags"]:

@@ -13,6 +13,7 @@ import posixpath
 import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.pods import Container, PodView, Role
@@ -25,10 +26,12 @@ _SHELL_OPERATORS = set("|&;()<>")
 _TAIL_OPTIONS_WITH_VALUE = {
     "-n", "-c", "-s", "--lines", "--bytes", "--sleep-interval", "--pid", "--max-unchanged-stats",
 }
+# Roles looked up once: reading an Enum member (`Role.APP`) costs more than the tests they serve.
+RUNNING = (Role.APP, Role.HELPER, Role.SIDECAR)  # for the life of the pod: `Container.runs_alongside_app`
+APP, EPHEMERAL = Role.APP, Role.EPHEMERAL
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):  # a tuple: cheaper to make than a frozen dataclass, and made for every mount of a shipper
     index: int
     volume: str
     path: str | None
@@ -173,17 +176,18 @@ def _fluent_bit_tail_paths(words: list[str]) -> list[str]:
 
 def log_shipper(container: Container, pod: PodView) -> Shipper | None:
     """The container as a log shipper, if the catalogue or its command says it is one."""
-    if not container.runs_alongside_app:
+    if container.role not in RUNNING:
         return None
-    catalogued = container.sidecar is not None and container.sidecar.kind == "log-shipper"
-    command_line = container.command_line
-    if catalogued:
-        words = _words(command_line)
+    sidecar = container.sidecar
+    if sidecar is not None and sidecar.kind == "log-shipper":
+        words = _words(container.command_line)
         paths = [p for p in _fluent_bit_tail_paths(words) + (_tailed_files(words) or []) if _is_log_path(p)]
-        return Shipper(container, container.sidecar.name, tuple(paths))
-    tailed = tailed_files(command_line)
-    if tailed is None or container is pod.primary:
-        return None  # not a tail; or the pod's app itself, which tails as a way of idling
+        return Shipper(container, sidecar.name, tuple(paths))
+    if container is pod.primary:
+        return None  # the pod's app itself, which tails as a way of idling
+    tailed = tailed_files(container.command_line)
+    if tailed is None:
+        return None  # not a tail
     logs = [p for p in tailed if not p.startswith(NOT_LOG_FILES) and p != "/dev/null"]
     if not logs:
         return None  # `tail -f /dev/null` keeps a container alive; it ships nothing
@@ -196,7 +200,7 @@ def _is_log_path(path: str) -> bool:
 
 # The pods both log-shipper rules concern: a shipper (a container that runs beside the
 # app: known to the catalogue, or running `tail`) and an app that is not the shipper.
-BESIDE_AN_APP = PodsWith(at_least(2, Role.APP, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP))
+BESIDE_AN_APP = PodsWith(at_least(2, *RUNNING), at_least(1, APP))
 
 
 def shippers_beside_an_app(pod: PodView) -> list[Shipper]:
@@ -208,16 +212,21 @@ def shippers_beside_an_app(pod: PodView) -> list[Shipper]:
 
 
 def _find_shippers_beside_an_app(pod: PodView) -> list[Shipper]:
-    shippers = [s for s in (log_shipper(c, pod) for c in pod.containers) if s is not None]
+    shippers = []
+    for container in pod.containers:
+        shipper = log_shipper(container, pod)
+        if shipper is not None:
+            shippers.append(shipper)
     if not shippers:
         return shippers
     shipping = {id(s.container) for s in shippers}
-    apps = [c for c in pod.with_role(Role.APP) if id(c) not in shipping]
+    apps = [c for c in pod.with_role(APP) if id(c) not in shipping]
     if not apps:
         return []  # a lone agent (a DaemonSet's Fluent Bit) has no app beside it
-    host_paths = {name for name, volume in _volumes(pod).items() if "hostPath" in volume}
+    known = pod_mounts(pod)
+    host_paths = {name for name, volume in known.volumes.items() if "hostPath" in volume}
     # A shipper that mounts a hostPath reads the node's files: the node-agent pattern, not a sidecar's.
-    return [s for s in shippers if not any(m.volume in host_paths for m in mounts(s.container))]
+    return [s for s in shippers if not any(m.volume in host_paths for m in known.of(s.container))]
 
 
 def _volumes(pod: PodView) -> dict[str, Mapping]:
@@ -229,21 +238,51 @@ def _volumes(pod: PodView) -> dict[str, Mapping]:
     return volumes
 
 
+class PodMounts:
+    """Who mounts what in a pod: read once per pod view, shared by both log-shipper rules."""
+
+    def __init__(self, pod: PodView):
+        self.volumes = _volumes(pod)  # the pod's volumes by name (the first of each name)
+        self.users = _volume_users(pod)  # by volume: the containers mounting it (not ephemeral), in order
+        self._mounts: dict[int, list[Mount]] = {}  # by container (its id), for those asked about
+
+    def of(self, container: Container) -> list[Mount]:
+        """The container's mounts, read on first use: most containers are never asked about."""
+        try:
+            return self._mounts[id(container)]
+        except KeyError:
+            found = self._mounts[id(container)] = mounts(container)
+            return found
+
+
+def pod_mounts(pod: PodView) -> PodMounts:
+    """The pod's mounts, found once per pod view: do not change them."""
+    return pod.derived(PodMounts)
+
+
+def _volume_users(pod: PodView) -> dict[str, list[Container]]:
+    users: dict[str, list[Container]] = {}
+    for container in pod.containers:
+        if container.role is EPHEMERAL:
+            continue
+        for _, mount in container.list_of("volumeMounts"):
+            name = mount.get("name")
+            if isinstance(name, str):  # what `mounts` reads as a mount
+                mounting = users.setdefault(name, [])
+                if not mounting or mounting[-1] is not container:  # a container mounting it twice is one user
+                    mounting.append(container)
+    return users
+
+
 def shared_mounts(shipper: Shipper, pod: PodView) -> dict[str, list[Container]]:
     """Volumes (that can hold logs) the shipper mounts along with other containers, and who."""
-    volumes = _volumes(pod)
+    known = pod_mounts(pod)
     shared: dict[str, list[Container]] = {}
-    for mount in mounts(shipper.container):
-        volume = volumes.get(mount.volume, {})
+    for mount in known.of(shipper.container):
+        volume = known.volumes.get(mount.volume, {})
         if any(source in volume for source in READ_ONLY_SOURCES):
             continue
-        others = [
-            other
-            for other in pod.containers
-            if other is not shipper.container
-            and other.role is not Role.EPHEMERAL
-            and any(m.volume == mount.volume for m in mounts(other))
-        ]
+        others = [other for other in known.users.get(mount.volume, ()) if other is not shipper.container]
         if others:
             shared.setdefault(mount.volume, others)
     return shared
@@ -253,17 +292,31 @@ def _components(path: str) -> list[str]:
     return [part for part in posixpath.normpath(path).split("/") if part]
 
 
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
 def path_under(path: str, mount_path: str) -> bool:
     """Whether `path` (which may hold globs) lies in or at `mount_path`."""
     file_parts, mount_parts = _components(path), _components(mount_path)
     if len(file_parts) < len(mount_parts):
         return False
-    return all(fnmatch.fnmatchcase(m, f) for f, m in zip(file_parts, mount_parts))
+    for file_part, mount_part in zip(file_parts, mount_parts):
+        if not _component_matches(mount_part, file_part):
+            return False
+    return True
 
 
-def _holding_volume(path: str, container: Container) -> set[str]:
-    """The volumes a path lies in: those of the deepest mounts that contain it."""
-    holding = [m for m in mounts(container) if m.path is not None and path_under(path, m.path)]
+def _component_matches(name: str, pattern: str) -> bool:
+    """`fnmatch.fnmatchcase(name, pattern)`; a pattern without glob characters matches only
+    itself, which needs no regular expression built."""
+    if _GLOB_CHARACTERS.isdisjoint(pattern):
+        return name == pattern
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def _holding_volume(path: str, mounted: list[Mount]) -> set[str]:
+    """The volumes a path lies in: those of the deepest of the mounts that contain it."""
+    holding = [m for m in mounted if m.path is not None and path_under(path, m.path)]
     if not holding:
         return set()
     deepest = max(len(_components(m.path)) for m in holding)
@@ -305,15 +358,14 @@ def log_shipper_shared_volume(pod: PodView, params: Mapping, context: CheckConte
                     f"{other.label!r} writes to volume {mount.volume!r} at {mount.path}: the shipper "
                     "cannot read those files, so it ships none of them",
                     container.name,
-                    _related_mount(other, mount.volume),
+                    _related_mount(other, mount.volume, pod),
                 )
             continue
-        outside = [p for p in shipper.paths if not _holding_volume(p, container) & shared.keys()]
+        mounted = pod_mounts(pod).of(container)
+        outside = [p for p in shipper.paths if not _holding_volume(p, mounted) & shared.keys()]
         if not outside:
             continue
-        where = ", ".join(
-            f"{name!r} at {m.path}" for name in shared for m in mounts(container) if m.volume == name and m.path
-        )
+        where = ", ".join(f"{name!r} at {m.path}" for name in shared for m in mounted if m.volume == name and m.path)
         yield Violation(
             container.field_path("name"),
             f"log shipper {container.label!r} reads {', '.join(outside)}, which "
@@ -325,13 +377,13 @@ def log_shipper_shared_volume(pod: PodView, params: Mapping, context: CheckConte
 
 def _app_log_mounts(shipper: Shipper, pod: PodView) -> list[tuple[Container, Mount]]:
     """Writable mounts of other running containers at a log path (a directory named *log*)."""
-    volumes = _volumes(pod)
+    known = pod_mounts(pod)
     found = []
-    for other in pod.with_role(Role.APP, Role.HELPER, Role.SIDECAR):
+    for other in pod.with_role(*RUNNING):
         if other is shipper.container:
             continue
-        for mount in mounts(other):
-            volume = volumes.get(mount.volume, {})
+        for mount in known.of(other):
+            volume = known.volumes.get(mount.volume, {})
             if mount.read_only or mount.path is None or any(s in volume for s in READ_ONLY_SOURCES):
                 continue
             if any("log" in part.lower() for part in _components(mount.path)):
@@ -351,7 +403,7 @@ def log_shipper_writable_mount(pod: PodView, params: Mapping, context: CheckCont
     for shipper in shippers_beside_an_app(pod):
         container = shipper.container
         shared = shared_mounts(shipper, pod)
-        for mount in mounts(container):
+        for mount in pod_mounts(pod).of(container):
             if mount.volume not in shared or mount.read_only:
                 continue
             others = shared[mount.volume]
@@ -362,12 +414,12 @@ def log_shipper_writable_mount(pod: PodView, params: Mapping, context: CheckCont
                 f"{_names(others)} read-write: it only needs to read the logs, and can now truncate "
                 "or delete them",
                 container.name,
-                _related_mount(first, mount.volume),
+                _related_mount(first, mount.volume, pod),
             )
 
 
-def _related_mount(other: Container, volume: str) -> tuple[Related, ...]:
-    for mount in mounts(other):
+def _related_mount(other: Container, volume: str, pod: PodView) -> tuple[Related, ...]:
+    for mount in pod_mounts(pod).of(other):
         if mount.volume == volume:
             return (
                 Related(

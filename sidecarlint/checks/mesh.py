@@ -33,6 +33,8 @@ LINKERD_PORTS = {
 ISTIO_INJECT = "sidecar.istio.io/inject"
 ISTIO_REVISION = "istio.io/rev"
 LINKERD_INJECT = "linkerd.io/inject"
+# Roles looked up once: reading an Enum member (`Role.APP`) costs more than the tests they serve.
+RUNNING = (Role.APP, Role.HELPER, Role.SIDECAR)
 
 
 def _truth(value: Any) -> str | None:
@@ -43,9 +45,14 @@ def _truth(value: Any) -> str | None:
 
 def _proxy(pod: PodView, name: str) -> Container | None:
     """The mesh's proxy already in the pod (manual injection), before its init container."""
-    found = [c for c in pod.containers if c.sidecar is not None and c.sidecar.name == name]
-    running = [c for c in found if c.runs_alongside_app]
-    return (running or found or [None])[0]
+    first = None
+    for container in pod.containers:
+        if container.sidecar is not None and container.sidecar.name == name:
+            if container.runs_alongside_app:
+                return container
+            if first is None:
+                first = container
+    return first
 
 
 def istio_evidence(pod: PodView) -> str | None:
@@ -59,9 +66,10 @@ def istio_evidence(pod: PodView) -> str | None:
         source, value = "label", labels[ISTIO_INJECT]
     else:
         source, value = "annotation", annotations.get(ISTIO_INJECT)
-    if _truth(value) == "false":
+    said = _truth(value)
+    if said == "false":
         return None
-    if _truth(value) == "true":
+    if said == "true":
         return f'the pod asks for it with the {source} {ISTIO_INJECT}: "true"'
     revision = labels.get(ISTIO_REVISION)
     if isinstance(revision, str) and revision:
@@ -88,7 +96,7 @@ def mesh_reserved_port(pod: PodView, params: Mapping, context: CheckContext) -> 
         meshes.append(("Linkerd", LINKERD_PORTS, evidence))
     if not meshes:
         return
-    for container in pod.with_role(Role.APP, Role.HELPER, Role.SIDECAR):
+    for container in pod.with_role(*RUNNING):
         if container.sidecar is not None and container.sidecar.kind == "mesh-proxy":
             continue  # the proxy's own ports
         for index, port in container.list_of("ports"):

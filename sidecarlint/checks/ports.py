@@ -7,6 +7,9 @@ from collections.abc import Iterator, Mapping
 from sidecarlint.checks import CheckContext, PodsWith, Related, Violation, at_least, check
 from sidecarlint.pods import Container, PodView, Role
 
+# Roles looked up once: reading an Enum member (`Role.APP`) costs more than the tests they serve.
+EPHEMERAL = Role.EPHEMERAL
+
 
 def run_together(first: Container, second: Container, pod: PodView) -> bool:
     """Whether two containers of a pod can be running at the same moment.
@@ -28,13 +31,6 @@ def _declared_before(sidecar: Container, init: Container, pod: PodView) -> bool:
     return order.index(sidecar) < order.index(init)
 
 
-def declared_ports(container: Container) -> Iterator[tuple[int, Mapping]]:
-    """Port entries whose numbers are integers; other shapes are not this check's concern."""
-    for index, port in container.list_of("ports"):
-        if is_port_number(port.get("containerPort")) or is_port_number(port.get("hostPort")):
-            yield index, port
-
-
 def is_port_number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -46,45 +42,59 @@ def _protocol(port: Mapping) -> str:
 
 @check("port-conflict", pods=PodsWith(at_least(2, Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER)))
 def port_conflict(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
-    if sum(c.role is not Role.EPHEMERAL for c in pod.containers) < 2:
-        return  # a clash takes two containers
-    seen: list[tuple[Container, tuple, str, tuple]] = []  # container, key, field, path
+    # What each port entry binds, by field and key, with the containers (and entries) that
+    # declared it first: a new entry is looked up, not compared with every one before it.
+    seen: dict[tuple[str, tuple], list[tuple[Container, int]]] = {}
     for container in pod.containers:
-        if container.role is Role.EPHEMERAL:  # the API forbids ports on ephemeral containers
+        if container.role is EPHEMERAL:  # the API forbids ports on ephemeral containers
             continue
-        for index, port in declared_ports(container):
-            for key, field, label in _keys(port):
-                path = container.field_path("ports", index, field)
-                clash = next(
-                    (
-                        (other, other_path)
-                        for other, other_key, other_field, other_path in seen
-                        if other_key == key and other_field == field and other is not container
-                        and run_together(other, container, pod)
-                    ),
-                    None,
-                )
+        for index, port in container.list_of("ports"):
+            for field, key in _keys(port):
+                declared = seen.setdefault((field, key), [])
+                clash = None
+                for other, other_index in declared:
+                    if other is not container and run_together(other, container, pod):
+                        clash = other, other_index
+                        break
                 if clash is None:
-                    seen.append((container, key, field, path))
+                    declared.append((container, index))
                     continue
-                other, other_path = clash
+                other, other_index = clash
+                label = _label(field, key)
                 yield Violation(
-                    path,
+                    container.field_path("ports", index, field),
                     f"{label} is already declared by container {other.label!r}, which runs at the "
                     "same time in the pod's shared network namespace; the second process to bind "
                     "it fails",
                     container.name,
-                    (Related(other_path, f"{label} first declared by container {other.label!r}"),),
+                    (
+                        Related(
+                            other.field_path("ports", other_index, field),
+                            f"{label} first declared by container {other.label!r}",
+                        ),
+                    ),
                 )
 
 
-def _keys(port: Mapping) -> Iterator[tuple[tuple, str, str]]:
-    protocol = _protocol(port)
+def _keys(port: Mapping) -> list[tuple[str, tuple]]:
+    """What a port entry binds, by field: its number and protocol (and host IP for a host
+    port). Nothing for a number that is not an integer: other shapes are not this check's concern."""
+    keys = []
     container_port = port.get("containerPort")
     if is_port_number(container_port):
-        yield (container_port, protocol), "containerPort", f"port {container_port}/{protocol}"
+        keys.append(("containerPort", (container_port, _protocol(port))))
     host_port = port.get("hostPort")
     if is_port_number(host_port) and host_port != 0:
         host_ip = port.get("hostIP") if isinstance(port.get("hostIP"), str) else ""
-        where = f" on {host_ip}" if host_ip else ""
-        yield (host_port, protocol, host_ip), "hostPort", f"host port {host_port}/{protocol}{where}"
+        keys.append(("hostPort", (host_port, _protocol(port), host_ip)))
+    return keys
+
+
+def _label(field: str, key: tuple) -> str:
+    """What a clash is about, for its message: `port 8080/TCP`, `host port 80/TCP on 10.0.0.1`."""
+    if field == "containerPort":
+        number, protocol = key
+        return f"port {number}/{protocol}"
+    number, protocol, host_ip = key
+    where = f" on {host_ip}" if host_ip else ""
+    return f"host port {number}/{protocol}{where}"

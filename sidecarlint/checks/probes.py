@@ -24,9 +24,12 @@ def _declared(container: Container, tcp_only: bool) -> dict[int, int]:
     ports: dict[int, int] = {}
     for index, port in container.list_of("ports"):
         number = port.get("containerPort")
-        protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
-        if _is_port_number(number) and (protocol == "TCP" or not tcp_only):
-            ports.setdefault(number, index)
+        if not _is_port_number(number):
+            continue
+        protocol = port.get("protocol")
+        if tcp_only and isinstance(protocol, str) and protocol != "TCP":
+            continue  # not TCP (without a protocol, a port is TCP, the API's default)
+        ports.setdefault(number, index)
     return ports
 
 
@@ -49,7 +52,7 @@ def probe_port_owner(pod: PodView, params: Mapping, context: CheckContext) -> It
     probed = [(container, _probed_port_numbers(container)) for container in running]
     if not any(numbers for _, numbers in probed):
         return  # the usual pod: its probes name their ports, or it has none
-    tcp_ports = {id(c): _declared(c, tcp_only=True) for c in running}  # each container's once
+    tcp_ports = None  # each container's, read once a probe aims at a port not its own
     for container, numbers in probed:
         if not numbers:
             continue
@@ -60,6 +63,8 @@ def probe_port_owner(pod: PodView, params: Mapping, context: CheckContext) -> It
             host = action.get("host")
             if isinstance(host, str) and host:
                 continue  # aimed at another address, not at this pod
+            if tcp_ports is None:
+                tcp_ports = {id(c): _declared(c, tcp_only=True) for c in running}
             owners = [
                 (other, tcp_ports[id(other)][port])
                 for other in running
@@ -91,7 +96,9 @@ def probe_port_owner(pod: PodView, params: Mapping, context: CheckContext) -> It
 def probes_present(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
     if pod.runs_to_completion:
         return  # a Job's containers are meant to finish; nothing routes traffic to them
-    for container in pod.with_role(*LONG_RUNNING):
+    for container in pod.containers:
+        if container.role not in LONG_RUNNING:
+            continue
         probes = container.probes
         if "readinessProbe" in probes or "livenessProbe" in probes:
             continue

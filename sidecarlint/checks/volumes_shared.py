@@ -10,6 +10,11 @@ from sidecarlint.pods import MAPPING_TYPES, Container, PodView, Role
 from sidecarlint.quantities import parse_quantity
 
 
+# Roles looked up once: reading an Enum member (`Role.APP`) costs more than the tests they serve.
+RUNNING = (Role.SIDECAR, Role.APP, Role.HELPER)  # init containers only seed a volume
+NOT_EPHEMERAL = (Role.INIT, *RUNNING)
+
+
 def _mounted_by(pod: PodView, name: str, roles: tuple[Role, ...], writable: bool = False) -> list[Container]:
     found = []
     for container in pod.containers:
@@ -33,11 +38,11 @@ def _storage_bounded(pod: PodView) -> bool:
     "For pod-level isolation the kubelet works out an overall Pod storage limit by summing
     the limits for the containers in that Pod" and counts the pod's emptyDir volumes in it.
     """
-    containers = pod.with_role(Role.INIT, Role.SIDECAR, Role.APP, Role.HELPER)
+    containers = pod.with_role(*NOT_EPHEMERAL)
     for container in containers:
         resources = container.spec.get("resources")
-        limits = resources.get("limits") if isinstance(resources, Mapping) else None
-        amount = parse_quantity(limits.get("ephemeral-storage")) if isinstance(limits, Mapping) else None
+        limits = resources.get("limits") if isinstance(resources, MAPPING_TYPES) else None
+        amount = parse_quantity(limits.get("ephemeral-storage")) if isinstance(limits, MAPPING_TYPES) else None
         if amount is None or amount <= 0:
             return False
     return bool(containers)
@@ -45,7 +50,6 @@ def _storage_bounded(pod: PodView) -> bool:
 
 @check("shared-volume-size")
 def shared_volume_size(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
-    running = (Role.SIDECAR, Role.APP, Role.HELPER)  # init containers only seed a volume
     for index, volume in pod.volumes:
         name = volume.get("name")
         if not isinstance(name, str) or "emptyDir" not in volume:
@@ -55,7 +59,7 @@ def shared_volume_size(pod: PodView, params: Mapping, context: CheckContext) -> 
         if source.get("sizeLimit") is not None:
             continue
         if source.get("medium") == "Memory":
-            users = _mounted_by(pod, name, (Role.INIT,) + running)
+            users = _mounted_by(pod, name, NOT_EPHEMERAL)
             if users:
                 yield Violation(
                     pod.field_path("volumes", index, "name"),
@@ -64,8 +68,8 @@ def shared_volume_size(pod: PodView, params: Mapping, context: CheckContext) -> 
                     "counts against the memory limit of the container that writes it",
                 )
             continue
-        users = _mounted_by(pod, name, running)
-        if len(users) < 2 or not _mounted_by(pod, name, running, writable=True) or _storage_bounded(pod):
+        users = _mounted_by(pod, name, RUNNING)
+        if len(users) < 2 or not _mounted_by(pod, name, RUNNING, writable=True) or _storage_bounded(pod):
             continue
         yield Violation(
             pod.field_path("volumes", index, "name"),
@@ -83,14 +87,17 @@ def volume_mounted(pod: PodView, params: Mapping, context: CheckContext) -> Iter
     for container in pod.containers:
         for key in ("volumeMounts", "volumeDevices"):
             for _, item in container.list_of(key):
-                if isinstance(item.get("name"), str):
-                    used.setdefault(item["name"], container)
-    declared = pod.volume_names
-    stray = sorted(name for name in used if name not in declared)  # mounts naming no volume
+                name = item.get("name")
+                if isinstance(name, str):
+                    used.setdefault(name, container)
+    stray: list[str] | None = None  # mounts naming no volume: looked for once a volume is unused
     for index, volume in pod.volumes:
         name = volume.get("name")
         if not isinstance(name, str) or name in used:
             continue
+        if stray is None:
+            declared = pod.volume_names
+            stray = sorted(mounted for mounted in used if mounted not in declared)
         close = difflib.get_close_matches(name, stray, n=1)
         hint = (
             f"; container {used[close[0]].label!r} mounts {close[0]!r} instead, a name no volume has"

@@ -11,10 +11,13 @@ from sidecarlint.pods import MAPPING_TYPES, Container, PodView, Role
 from sidecarlint.quantities import parse_quantity
 
 RESOURCES = (("cpu", "CPU"), ("memory", "memory"))
+# Roles looked up once: reading an Enum member (`Role.APP`) costs more than the tests they serve.
+HELPERS = (Role.HELPER, Role.SIDECAR)
+APPS = (Role.APP,)
 
 
-def requested(container: Container, resource: str) -> tuple[Fraction, str] | None:
-    """The container's request (its limit when the request is missing), and how it was written.
+def requested(container: Container, resource: str) -> tuple[Fraction, Any] | None:
+    """The container's request (its limit when the request is missing), and the value as written.
 
     "If you specify a limit for a resource, but do not specify any request ... Kubernetes
     copies the limit you specified and uses it as the requested value." None when neither
@@ -26,10 +29,12 @@ def requested(container: Container, resource: str) -> tuple[Fraction, str] | Non
     for section in ("requests", "limits"):
         amounts = resources.get(section)
         if isinstance(amounts, MAPPING_TYPES) and resource in amounts:
-            value = parse_quantity(amounts[resource])
-            if value is None or value < 0:
+            written = amounts[resource]
+            value = parse_quantity(written)
+            # A Fraction's sign is its numerator's: cheaper than comparing the Fraction with 0.
+            if value is None or value.numerator < 0:
                 return None
-            return value, _text(amounts[resource])
+            return value, written  # as text only for a finding, as most pods have none
     return None
 
 
@@ -37,41 +42,65 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+# Binary units, largest first, for memory that is a whole multiple of one.
+_BINARY_UNITS = (("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024))
+
+
 def show(amount: Fraction, resource: str) -> str:
+    # In integers, numerator over denominator: Fraction arithmetic is slow.
+    numerator, denominator = amount.numerator, amount.denominator
     if resource == "cpu":
-        millis = amount * 1000
-        if amount.denominator == 1:
-            return str(amount.numerator)  # whole cores: "2"
-        return f"{millis.numerator}m" if millis.denominator == 1 else f"{float(amount):g}"
-    for suffix, power in (("Gi", 3), ("Mi", 2), ("Ki", 1)):
-        if amount % 1024**power == 0 and amount >= 1024**power:
-            return f"{int(amount / 1024**power)}{suffix}"
-    return f"{int(amount)}" if amount.denominator == 1 else f"{float(amount):g}"
+        if denominator == 1:
+            return str(numerator)  # whole cores: "2"
+        millis, rest = divmod(numerator * 1000, denominator)
+        return f"{millis}m" if rest == 0 else f"{float(amount):g}"
+    if denominator != 1:
+        return f"{float(amount):g}"  # a fraction of a byte
+    for suffix, unit in _BINARY_UNITS:
+        if numerator % unit == 0 and numerator >= unit:
+            return f"{numerator // unit}{suffix}"
+    return str(numerator)
 
 
-def _side(containers: list[Container], resource: str) -> tuple[Fraction, list[tuple[Container, str]]] | None:
+def _side(containers: list[Container], resource: str) -> tuple[Fraction, list[tuple[Container, Any]]] | None:
     """The sum over containers, and each with its amount as written; None unless every one
     declares it."""
-    amounts, written = [], []
+    total, written = None, []
     for container in containers:
         amount = requested(container, resource)
         if amount is None:
             return None
-        amounts.append(amount[0])
+        # Fraction arithmetic is slow, and a side is most often one container: no `0 +` first.
+        total = amount[0] if total is None else total + amount[0]
         written.append((container, amount[1]))
-    # Fraction arithmetic is slow, and a side is most often one container: no `0 +` first.
-    return (sum(amounts[1:], amounts[0]) if amounts else Fraction(0)), written
+    return (Fraction(0) if total is None else total), written
 
 
-def _listing(written: list[tuple[Container, str]]) -> str:
+def _at_most(amount: Fraction, other: Fraction) -> bool:
+    """`amount <= other`, compared crosswise in integers (denominators are positive), as
+    Fraction does but without its checks of the other operand's type."""
+    return amount.numerator * other.denominator <= other.numerator * amount.denominator
+
+
+def _listing(written: list[tuple[Container, Any]]) -> str:
     """`app 500m, proxy 100m`: made only for a finding, as most pods have none."""
-    return ", ".join(f"{container.label} {text}" for container, text in written)
+    return ", ".join(f"{container.label} {_text(value)}" for container, value in written)
 
 
-@check("sidecar-weight", pods=PodsWith(at_least(1, Role.HELPER, Role.SIDECAR), at_least(1, Role.APP)))
+def _sides(pod: PodView) -> tuple[list[Container], list[Container]]:
+    """The helpers and native sidecars, and the apps, in one pass over the containers."""
+    helpers, apps = [], []
+    for container in pod.containers:
+        if container.role in HELPERS:
+            helpers.append(container)
+        elif container.role in APPS:
+            apps.append(container)
+    return helpers, apps
+
+
+@check("sidecar-weight", pods=PodsWith(at_least(1, *HELPERS), at_least(1, *APPS)))
 def sidecar_weight(pod: PodView, params: Mapping, context: CheckContext) -> Iterator[Violation]:
-    helpers = pod.with_role(Role.HELPER, Role.SIDECAR)
-    apps = pod.with_role(Role.APP)
+    helpers, apps = _sides(pod)
     if not helpers or not apps:
         return
     heavier = []
@@ -80,7 +109,7 @@ def sidecar_weight(pod: PodView, params: Mapping, context: CheckContext) -> Iter
         if helper_side is None:
             continue  # the apps' side is not needed
         app_side = _side(apps, resource)
-        if app_side is None or helper_side[0] <= app_side[0]:
+        if app_side is None or _at_most(helper_side[0], app_side[0]):
             continue
         heavier.append(
             f"{word} {show(helper_side[0], resource)} ({_listing(helper_side[1])}) against "
