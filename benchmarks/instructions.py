@@ -4,11 +4,12 @@
 
 On a shared machine two timings of the same code differ by a fifth, which hides the
 changes of a few percent that the linting is made of now. The number of instructions a
-piece of work executes does not depend on what else the machine does: under valgrind's
-callgrind, with string hashing fixed (PYTHONHASHSEED), it is the same to the instruction
-from one run to the next. What it leaves out (cache misses, memory) is small for
-sidecarlint's linting, which is Python code over data already in memory; loading is
-C code that allocates and frees, and is better compared with `load_ab.py`.
+piece of work executes hardly depends on what else the machine does: under valgrind's
+callgrind, with string hashing fixed (PYTHONHASHSEED), it is the same to within a few
+hundredths of a percent from one run to the next. What it leaves out (cache misses,
+memory) is small for sidecarlint's linting, which is Python code over data already in
+memory; loading is C code that allocates and frees, and is better compared with
+`load_ab.py`.
 
 Each tree (a revision, by `git archive`, as `ab.py` takes it; then the working tree)
 loads the first FILES files of the cached 10,000-file benchmark corpus outside the count,
